@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash disable=SC2034
+#
+# Shared settings for the relaykit build scripts; sourced, not run.
+
+KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$KIT/build
+KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+# Top-level directory inside the tarball; also the name of the kit tree.
+KERNEL_DIRNAME=linux-source-6.1
+TREE=$BUILD/$KERNEL_DIRNAME
+LOGDIR=$BUILD/log
+
+# Same compiler string everywhere: kbuild records it in .config and in every
+# .cmd file, so switching it would reconfigure and rebuild everything.
+if command -v ccache >/dev/null 2>&1; then
+	KCC="ccache gcc"
+else
+	KCC=gcc
+fi
+JOBS=${JOBS:-$(nproc)}
+
+log() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+}
+
+die() {
+	printf '%s: error: %s\n' "${0##*/}" "$*" >&2
+	exit 1
+}
+
+# kmake DIR ARGS...: kbuild in the kit tree with output in DIR (O=).
+kmake() {
+	local out=$1
+	shift
+	make -C "$TREE" O="$out" ARCH=um CC="$KCC" "$@"
+}
+
+# Patches listed in patches/series, in order, as absolute paths.
+series_patches() {
+	local line
+	while IFS= read -r line || [[ -n $line ]]; do
+		line=${line%%#*}
+		line=${line//[[:space:]]/}
+		[[ -n $line ]] && printf '%s\n' "$KIT/patches/$line"
+	done < "$KIT/patches/series"
+}
+
+# Serialize everything that writes to the kit tree or an O= dir: several
+# users (lead, test runs) may call make at the same time.
+lock_build() {
+	[[ -n ${RELAYKIT_BUILD_LOCKED:-} ]] && return 0
+	mkdir -p "$BUILD"
+	exec {BUILD_LOCK_FD}>"$BUILD/.lock"
+	if ! flock -n "$BUILD_LOCK_FD"; then
+		log "waiting for another build in $KIT/build (lock $BUILD/.lock)"
+		flock "$BUILD_LOCK_FD"
+	fi
+	# The scripts we call inherit the lock.
+	export RELAYKIT_BUILD_LOCKED=1
+}

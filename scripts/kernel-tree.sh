@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Prepare the kit tree build/linux-source-6.1: a pristine unpack of
+# /usr/src/linux-source-6.1.tar.xz with patches/series applied (redone only
+# when the tarball or the patches change), then net-relay/ copied to
+# net/relay on every call.
+#
+# rsync -c rewrites only files whose content changed, so unchanged files keep
+# their mtimes and kbuild rebuilds only what was really edited.
+
+set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+STAMP=$TREE/.relaykit-patched
+
+# What the tree was made from: the tarball and every patch of the series.
+tree_digest() {
+	local p
+
+	stat -c '%n %s %Y' "$KERNEL_TARBALL"
+	# Relative names, so that moving the kit does not re-unpack.
+	(
+		cd "$KIT"
+		sha256sum patches/series
+		while IFS= read -r p; do
+			sha256sum "${p#"$KIT"/}"
+		done < <(series_patches)
+	)
+}
+
+unpack_and_patch() {
+	local tmp=$BUILD/.tree.tmp p
+
+	[[ -r $KERNEL_TARBALL ]] ||
+		die "$KERNEL_TARBALL missing (package linux-source-6.1; run scripts/install-deps.sh)"
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	log "unpacking $KERNEL_TARBALL"
+	# --touch: the tarball's old mtimes would be older than objects left
+	# in build/uml-* by a previous tree, and kbuild would keep them.
+	tar -C "$tmp" --touch -xJf "$KERNEL_TARBALL"
+	[[ -d $tmp/$KERNEL_DIRNAME ]] || die "$KERNEL_TARBALL has no $KERNEL_DIRNAME/"
+	while IFS= read -r p; do
+		[[ -r $p ]] || die "$p is listed in patches/series but missing"
+		log "applying ${p#"$KIT"/}"
+		patch -d "$tmp/$KERNEL_DIRNAME" -p1 --forward --batch --fuzz=0 \
+			--no-backup-if-mismatch --quiet -i "$p" ||
+			die "${p#"$KIT"/} does not apply to a pristine $KERNEL_DIRNAME"
+	done < <(series_patches)
+	tree_digest > "$tmp/$KERNEL_DIRNAME/.relaykit-patched"
+	rm -rf "$TREE"
+	mv "$tmp/$KERNEL_DIRNAME" "$TREE"
+	rmdir "$tmp"
+}
+
+main() {
+	lock_build
+	if [[ ! -f $STAMP ]] || ! cmp -s "$STAMP" <(tree_digest); then
+		unpack_and_patch
+	fi
+	[[ -d $KIT/net-relay ]] || die "$KIT/net-relay is missing"
+	mkdir -p "$TREE/net/relay"
+	# Objects or editor files in net-relay/ must not reach the source tree
+	# (kbuild O= builds refuse a tree that is not clean).
+	rsync -rc --delete --delete-excluded \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.a' \
+		--exclude='modules.order' --exclude='Module.symvers' \
+		--exclude='.*.swp' --exclude='*~' \
+		"$KIT/net-relay/" "$TREE/net/relay/"
+}
+
+main "$@"
