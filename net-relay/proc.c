@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * net/relay: /proc/net/relay/{rules,control,conns,stats}.
+ *
+ * rules and control are writable: one command per write(2). Anyone may
+ * open them, so that the capability check happens in write() and a caller
+ * without CAP_NET_ADMIN in the namespace gets EPERM, as from a system
+ * call, rather than EACCES from the file mode.
+ */
+
+#define pr_fmt(fmt) "net_relay: " fmt
+
+#include <linux/capability.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <net/net_namespace.h>
+
+#include "nrelay.h"
+
+static struct nrelay_net *nrelay_seq_rn(struct seq_file *seq)
+{
+	return nrelay_pernet(seq_file_single_net(seq));
+}
+
+static struct nrelay_net *nrelay_file_rn(struct file *file)
+{
+	return nrelay_seq_rn(file->private_data);
+}
+
+static bool nrelay_may_write(struct file *file, struct nrelay_net *rn)
+{
+	return file_ns_capable(file, rn->net->user_ns, CAP_NET_ADMIN);
+}
+
+static int nrelay_rules_show(struct seq_file *seq, void *v)
+{
+	struct nrelay_net *rn = nrelay_seq_rn(seq);
+	struct nrelay_rule *r;
+	char l[64], b[64];
+
+	mutex_lock(&rn->lock);
+	list_for_each_entry(r, &rn->rules, node) {
+		nrelay_addr_print(l, sizeof(l), &r->listen);
+		nrelay_addr_print(b, sizeof(b), &r->backend);
+		seq_printf(seq, "%s %s %s active=%d total=%lld up=%lld down=%lld\n",
+			   nrelay_proto_name(r->proto), l, b,
+			   atomic_read(&r->active), atomic64_read(&r->total),
+			   atomic64_read(&r->bytes[NRELAY_UP]),
+			   atomic64_read(&r->bytes[NRELAY_DOWN]));
+	}
+	mutex_unlock(&rn->lock);
+	return 0;
+}
+
+static int nrelay_rules_write(struct file *file, char *buf, size_t size)
+{
+	struct nrelay_net *rn = nrelay_file_rn(file);
+	struct nrelay_cmd cmd;
+	const char *why = NULL;
+	int err;
+
+	if (!nrelay_may_write(file, rn))
+		return -EPERM;
+	err = nrelay_cmd_parse(buf, &cmd, &why);
+	if (!err) {
+		err = nrelay_exec(rn, &cmd);
+		switch (err) {
+		case -EEXIST:
+			why = "a rule for this protocol and address exists";
+			break;
+		case -EADDRINUSE:
+			why = "the address and port are in use";
+			break;
+		case -ENOENT:
+			why = "no such rule";
+			break;
+		case -EADDRNOTAVAIL:
+			why = "the listen address is not local";
+			break;
+		default:
+			why = "cannot apply the rule";
+		}
+	}
+	if (err)
+		pr_info_ratelimited("rules: \"%.*s\": %s (%d)\n",
+				    (int)strcspn(buf, "\n"), buf, why, err);
+	return err;
+}
+
+static int nrelay_control_show(struct seq_file *seq, void *v)
+{
+	struct nrelay_net *rn = nrelay_seq_rn(seq);
+
+	seq_puts(seq, READ_ONCE(rn->running) ? "running\n" : "stopped\n");
+	return 0;
+}
+
+static int nrelay_control_write(struct file *file, char *buf, size_t size)
+{
+	struct nrelay_net *rn = nrelay_file_rn(file);
+	char *word = strim(buf);
+	int err;
+
+	if (!nrelay_may_write(file, rn))
+		return -EPERM;
+	if (!strcmp(word, "start")) {
+		err = nrelay_start(rn);
+	} else if (!strcmp(word, "stop")) {
+		nrelay_stop(rn);
+		err = 0;
+	} else {
+		pr_info_ratelimited("control: expected start or stop\n");
+		err = -EINVAL;
+	}
+	return err;
+}
+
+static int nrelay_conns_show(struct seq_file *seq, void *v)
+{
+	struct nrelay_net *rn = nrelay_seq_rn(seq);
+
+	seq_puts(seq, "proto client relay backend state up down age idle|expires\n");
+	nrelay_tcp_seq_show(seq, rn);
+	nrelay_udp_seq_show(seq, rn);
+	return 0;
+}
+
+static int nrelay_stats_show(struct seq_file *seq, void *v)
+{
+	struct nrelay_net *rn = nrelay_seq_rn(seq);
+	int i;
+
+	seq_printf(seq, "tcp_active %d\n", atomic_read(&rn->tcp_active));
+	seq_printf(seq, "udp_mappings %d\n", atomic_read(&rn->udp.count));
+	for (i = 0; i < NRELAY_STAT_MAX; i++)
+		seq_printf(seq, "%s %lld\n", nrelay_stat_names[i],
+			   atomic64_read(&rn->stats[i]));
+	return 0;
+}
+
+int nrelay_proc_init(struct nrelay_net *rn)
+{
+	struct proc_dir_entry *dir;
+
+	dir = proc_net_mkdir(rn->net, "relay", rn->net->proc_net);
+	if (!dir)
+		return -ENOMEM;
+	rn->proc_dir = dir;
+	if (!proc_create_net_single_write("rules", 0666, dir, nrelay_rules_show,
+					  nrelay_rules_write, NULL) ||
+	    !proc_create_net_single_write("control", 0666, dir,
+					  nrelay_control_show,
+					  nrelay_control_write, NULL) ||
+	    !proc_create_net_single("conns", 0444, dir, nrelay_conns_show,
+				    NULL) ||
+	    !proc_create_net_single("stats", 0444, dir, nrelay_stats_show,
+				    NULL)) {
+		nrelay_proc_exit(rn);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nrelay_proc_exit(struct nrelay_net *rn)
+{
+	if (rn->proc_dir)
+		remove_proc_subtree("relay", rn->net->proc_net);
+	rn->proc_dir = NULL;
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * net/relay: parsing of rule commands and endpoint helpers.
+ *
+ * Pure functions: no locks, no namespaces, so that KUnit can test them.
+ */
+
+#include <linux/ctype.h>
+#include <linux/errno.h>
+#include <linux/in.h>
+#include <linux/inet.h>
+#include <linux/kernel.h>
+#include <linux/socket.h>
+#include <linux/string.h>
+#include <net/ipv6.h>
+
+#include "nrelay.h"
+
+#define NRELAY_MAX_WORDS	5
+#define NRELAY_MAX_WORD		64
+
+const char *nrelay_proto_name(enum nrelay_proto proto)
+{
+	return proto == NRELAY_TCP ? "tcp" : "udp";
+}
+
+bool nrelay_addr_equal(const struct nrelay_addr *a, const struct nrelay_addr *b)
+{
+	if (a->family != b->family || a->port != b->port)
+		return false;
+	if (a->family == AF_INET6)
+		return ipv6_addr_equal(&a->ip6, &b->ip6);
+	return a->ip == b->ip;
+}
+
+bool nrelay_addr_is_any(const struct nrelay_addr *a)
+{
+	if (a->family == AF_INET6)
+		return ipv6_addr_any(&a->ip6);
+	return a->ip == htonl(INADDR_ANY);
+}
+
+int nrelay_addr_to_sockaddr(const struct nrelay_addr *a,
+			    struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = a->port;
+		sin6->sin6_addr = a->ip6;
+		return sizeof(*sin6);
+	}
+	{
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = a->port;
+		sin->sin_addr.s_addr = a->ip;
+		return sizeof(*sin);
+	}
+}
+
+void nrelay_addr_from_sockaddr(struct nrelay_addr *a,
+			       const struct sockaddr_storage *ss)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = ss->ss_family;
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+		a->port = sin6->sin6_port;
+		a->ip6 = sin6->sin6_addr;
+	} else {
+		const struct sockaddr_in *sin = (const void *)ss;
+
+		a->family = AF_INET;
+		a->port = sin->sin_port;
+		a->ip = sin->sin_addr.s_addr;
+	}
+}
+
+int nrelay_addr_print(char *buf, size_t size, const struct nrelay_addr *a)
+{
+	if (a->family == AF_INET6)
+		return scnprintf(buf, size, "[%pI6c]:%u", &a->ip6,
+				 ntohs(a->port));
+	return scnprintf(buf, size, "%pI4:%u", &a->ip, ntohs(a->port));
+}
+
+static int nrelay_port_parse(const char *s, __be16 *port)
+{
+	u16 v;
+
+	/* kstrtou16 takes leading '+' and "0x"; ports are plain decimals */
+	if (!isdigit(*s) || kstrtou16(s, 10, &v) || v == 0)
+		return -EINVAL;
+	*port = htons(v);
+	return 0;
+}
+
+/*
+ * Parse "IP:PORT", or "PORT" alone when @port_only is allowed (then the
+ * address is the IPv4 wildcard). "[IPV6]:PORT" is recognised so that the
+ * caller can say IPv6 is not supported yet rather than "bad syntax".
+ */
+static int nrelay_endpoint_parse(const char *s, bool port_only,
+				 struct nrelay_addr *a, const char **why)
+{
+	const char *colon, *end;
+
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+
+	if (*s == '[') {
+		*why = "IPv6 addresses are not supported yet";
+		return -EAFNOSUPPORT;
+	}
+	colon = strrchr(s, ':');
+	if (!colon) {
+		if (!port_only) {
+			*why = "expected ADDRESS:PORT";
+			return -EINVAL;
+		}
+		if (nrelay_port_parse(s, &a->port)) {
+			*why = "bad port (expected 1-65535)";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (strchr(s, ':') != colon) {
+		*why = "IPv6 addresses are not supported yet";
+		return -EAFNOSUPPORT;
+	}
+	if (!in4_pton(s, colon - s, (u8 *)&a->ip, -1, &end) || end != colon) {
+		*why = "bad IPv4 address";
+		return -EINVAL;
+	}
+	if (nrelay_port_parse(colon + 1, &a->port)) {
+		*why = "bad port (expected 1-65535)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Split @buf into at most @max blank-separated words of bounded length. */
+static int nrelay_split(const char *buf, char words[][NRELAY_MAX_WORD],
+			int max, const char **why)
+{
+	int n = 0;
+
+	for (;;) {
+		size_t len;
+
+		while (*buf == ' ' || *buf == '\t' || *buf == '\n')
+			buf++;
+		if (!*buf)
+			return n;
+		len = strcspn(buf, " \t\n");
+		if (n == max) {
+			*why = "too many words";
+			return -EINVAL;
+		}
+		if (len >= NRELAY_MAX_WORD) {
+			*why = "word too long";
+			return -EINVAL;
+		}
+		memcpy(words[n], buf, len);
+		words[n][len] = '\0';
+		n++;
+		buf += len;
+	}
+}
+
+static int nrelay_proto_parse(const char *s, enum nrelay_proto *proto,
+			      const char **why)
+{
+	if (!strcmp(s, "tcp")) {
+		*proto = NRELAY_TCP;
+		return 0;
+	}
+	if (!strcmp(s, "udp")) {
+		*proto = NRELAY_UDP;
+		return 0;
+	}
+	*why = "protocol must be tcp or udp";
+	return -EINVAL;
+}
+
+static bool nrelay_is_text(const char *buf)
+{
+	for (; *buf; buf++)
+		if (!isprint(*buf) && *buf != '\t' && *buf != '\n')
+			return false;
+	return true;
+}
+
+/**
+ * nrelay_cmd_parse - parse one command written to /proc/net/relay/rules
+ * @buf: NUL-terminated command, optionally ending in a newline
+ * @cmd: result
+ * @why: on error, a static string saying what is wrong
+ *
+ * Return: 0, or -EINVAL / -EAFNOSUPPORT.
+ */
+int nrelay_cmd_parse(const char *buf, struct nrelay_cmd *cmd, const char **why)
+{
+	char words[NRELAY_MAX_WORDS][NRELAY_MAX_WORD];
+	int n, err;
+
+	memset(cmd, 0, sizeof(*cmd));
+	*why = NULL;
+	if (!nrelay_is_text(buf)) {
+		*why = "command contains control or non-ASCII bytes";
+		return -EINVAL;
+	}
+	n = nrelay_split(buf, words, NRELAY_MAX_WORDS, why);
+	if (n < 0)
+		return n;
+	if (n == 0) {
+		*why = "empty command";
+		return -EINVAL;
+	}
+
+	if (!strcmp(words[0], "flush")) {
+		if (n != 1) {
+			*why = "flush takes no arguments";
+			return -EINVAL;
+		}
+		cmd->op = NRELAY_CMD_FLUSH;
+		return 0;
+	}
+	if (!strcmp(words[0], "add")) {
+		cmd->op = NRELAY_CMD_ADD;
+		if (n != 4) {
+			*why = "usage: add tcp|udp [IP:]PORT BACKEND_IP:PORT";
+			return -EINVAL;
+		}
+	} else if (!strcmp(words[0], "del")) {
+		cmd->op = NRELAY_CMD_DEL;
+		if (n != 3) {
+			*why = "usage: del tcp|udp [IP:]PORT";
+			return -EINVAL;
+		}
+	} else {
+		*why = "unknown command (add, del, flush)";
+		return -EINVAL;
+	}
+
+	err = nrelay_proto_parse(words[1], &cmd->proto, why);
+	if (err)
+		return err;
+	err = nrelay_endpoint_parse(words[2], true, &cmd->listen, why);
+	if (err)
+		return err;
+	if (cmd->op == NRELAY_CMD_DEL)
+		return 0;
+
+	err = nrelay_endpoint_parse(words[3], false, &cmd->backend, why);
+	if (err)
+		return err;
+	if (nrelay_addr_is_any(&cmd->backend)) {
+		*why = "backend address must not be the wildcard";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * nrelay_boot_rule_parse - parse one rule of the net_relay.rules= parameter
+ * @s: "PROTO:[LISTEN_IP:]PORT:BACKEND_IP:BACKEND_PORT"
+ * @cmd: result, an add command
+ * @why: on error, what is wrong
+ *
+ * Return: 0 or -EINVAL.
+ */
+int nrelay_boot_rule_parse(const char *s, struct nrelay_cmd *cmd,
+			   const char **why)
+{
+	char line[4 * NRELAY_MAX_WORD];
+	char cmdline[4 * NRELAY_MAX_WORD + 16];
+	char *f[5];
+	char *p;
+	int n = 0;
+
+	if (strscpy(line, s, sizeof(line)) < 0) {
+		*why = "rule too long";
+		return -EINVAL;
+	}
+	p = line;
+	while (p && n < ARRAY_SIZE(f))
+		f[n++] = strsep(&p, ":");
+	if (p || n < 4) {
+		*why = "expected proto:[ip:]port:backend_ip:backend_port";
+		return -EINVAL;
+	}
+	/* Rebuild the /proc form so that both inputs share one grammar. */
+	if (n == 4)
+		snprintf(cmdline, sizeof(cmdline), "add %s %s %s:%s",
+			 f[0], f[1], f[2], f[3]);
+	else
+		snprintf(cmdline, sizeof(cmdline), "add %s %s:%s %s:%s",
+			 f[0], f[1], f[2], f[3], f[4]);
+	return nrelay_cmd_parse(cmdline, cmd, why);
+}

@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * net/relay: the TCP relay.
+ *
+ * Each relayed connection is a pair of kernel sockets (client side and
+ * backend side) and one work item. There is no thread per connection: the
+ * sockets' data_ready, write_space and state_change callbacks only queue
+ * the work item, which moves bytes with non-blocking calls.
+ *
+ * Bytes are moved by peeking at most as many bytes as the receiving side's
+ * send buffer can take, sending them, and then discarding from the source
+ * exactly what was sent. What is not sent stays in the source socket's
+ * receive queue, so TCP closes the window towards a sender that is faster
+ * than its peer, and the relay holds no data of its own between runs.
+ *
+ * Lifetime: a connection holds one reference for its place in the
+ * namespace's list and one per queued work item. Callbacks find the
+ * connection through sk_user_data under sk_callback_lock; the close path
+ * clears it under the write lock before dropping the list reference, so a
+ * callback never sees a connection that may go away under it.
+ */
+
+#define pr_fmt(fmt) "net_relay: " fmt
+
+#include <linux/net.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "nrelay.h"
+
+#define NRELAY_TCP_BUF		(16 * 1024)
+#define NRELAY_TCP_BUDGET	16	/* chunks a direction may move per run */
+#define NRELAY_ACCEPT_BUDGET	64	/* accepts per run of the accept work */
+#define NRELAY_TCP_BACKLOG	1024
+
+enum nrelay_side_id {
+	NRELAY_CLIENT,
+	NRELAY_BACKEND,
+};
+
+enum nrelay_conn_flag {
+	NRELAY_CONN_CONNECTED,	/* the backend accepted our connect */
+	NRELAY_CONN_ABORT,	/* reset both sides at the next run */
+	NRELAY_CONN_TIMEOUT,	/* the abort comes from a timeout */
+	NRELAY_CONN_FAILED,	/* the abort comes from a failed connect */
+	NRELAY_CONN_DEAD,	/* sockets released */
+};
+
+struct nrelay_side {
+	struct socket *sock;
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+	bool eof;		/* EOF read and passed on as a FIN */
+};
+
+struct nrelay_conn {
+	struct list_head node;
+	struct nrelay_net *rn;
+	struct nrelay_rule *rule;
+	struct nrelay_side side[2];
+	struct work_struct work;
+	refcount_t ref;
+	unsigned long flags;
+	unsigned long created;
+	unsigned long last_active;
+	struct nrelay_addr client;
+	struct nrelay_addr local;	/* our end towards the backend */
+	u64 bytes[NRELAY_NDIRS];
+};
+
+static struct kmem_cache *nrelay_conn_cache __read_mostly;
+
+static void nrelay_conn_put(struct nrelay_conn *conn)
+{
+	if (refcount_dec_and_test(&conn->ref))
+		kmem_cache_free(nrelay_conn_cache, conn);
+}
+
+/* Queue the work item; it owns a reference while queued. */
+static void nrelay_conn_queue(struct nrelay_conn *conn)
+{
+	refcount_inc(&conn->ref);
+	if (!queue_work(nrelay_wq, &conn->work))
+		refcount_dec(&conn->ref);
+}
+
+static void nrelay_tcp_data_ready(struct sock *sk)
+{
+	struct nrelay_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (conn)
+		nrelay_conn_queue(conn);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nrelay_tcp_write_space(struct sock *sk)
+{
+	struct nrelay_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (conn && sk_stream_is_writeable(sk)) {
+		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		nrelay_conn_queue(conn);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nrelay_listen_data_ready(struct sock *sk);
+
+static void nrelay_side_hook(struct nrelay_side *side, struct nrelay_conn *conn)
+{
+	struct sock *sk = side->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	side->saved_data_ready = sk->sk_data_ready;
+	/* An accepted socket inherits the listener's callback: keep the
+	 * listener's original instead, so nothing of ours stays behind.
+	 */
+	if (side->saved_data_ready == nrelay_listen_data_ready)
+		side->saved_data_ready = conn->rule->saved_data_ready;
+	side->saved_write_space = sk->sk_write_space;
+	side->saved_state_change = sk->sk_state_change;
+	sk->sk_user_data = conn;
+	sk->sk_data_ready = nrelay_tcp_data_ready;
+	sk->sk_write_space = nrelay_tcp_write_space;
+	sk->sk_state_change = nrelay_tcp_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nrelay_side_unhook(struct nrelay_side *side)
+{
+	struct sock *sk = side->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = NULL;
+	sk->sk_data_ready = side->saved_data_ready;
+	sk->sk_write_space = side->saved_write_space;
+	sk->sk_state_change = side->saved_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nrelay_conn_close(struct nrelay_conn *conn, bool reset)
+{
+	struct nrelay_net *rn = conn->rn;
+	int i;
+
+	if (test_and_set_bit(NRELAY_CONN_DEAD, &conn->flags))
+		return;
+	for (i = 0; i < ARRAY_SIZE(conn->side); i++)
+		nrelay_side_unhook(&conn->side[i]);
+	for (i = 0; i < ARRAY_SIZE(conn->side); i++) {
+		/* With a zero linger time, close sends a RST. */
+		if (reset)
+			sock_no_linger(conn->side[i].sock->sk);
+		sock_release(conn->side[i].sock);
+		conn->side[i].sock = NULL;
+	}
+
+	spin_lock(&rn->conns_lock);
+	list_del(&conn->node);
+	spin_unlock(&rn->conns_lock);
+
+	nrelay_stat_inc(rn, NRELAY_STAT_TCP_CLOSED);
+	if (reset)
+		nrelay_stat_inc(rn, NRELAY_STAT_TCP_RESETS);
+	atomic_dec(&conn->rule->active);
+	atomic_dec(&rn->tcp_active);
+	wake_up(&rn->conns_wait);
+	nrelay_conn_put(conn);
+}
+
+/* Return 1 once connected, 0 while connecting, -errno if it failed. */
+static int nrelay_conn_check_connect(struct nrelay_conn *conn)
+{
+	struct socket *sock = conn->side[NRELAY_BACKEND].sock;
+	struct sockaddr_storage ss;
+	int state = READ_ONCE(sock->sk->sk_state);
+	int err;
+
+	if (state == TCP_SYN_SENT)
+		return 0;
+	if (state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT) {
+		err = READ_ONCE(sock->sk->sk_err);
+		return err ? -err : -ECONNREFUSED;
+	}
+	if (kernel_getsockname(sock, (struct sockaddr *)&ss) >= 0)
+		nrelay_addr_from_sockaddr(&conn->local, &ss);
+	set_bit(NRELAY_CONN_CONNECTED, &conn->flags);
+	WRITE_ONCE(conn->last_active, jiffies);
+	return 1;
+}
+
+/*
+ * Move what one side has received to the other side, as much as the
+ * other side can take. Return 1 when the budget ran out with more to do,
+ * 0 when this direction must wait for a callback, or -errno.
+ */
+static int nrelay_pump(struct nrelay_conn *conn, enum nrelay_dir dir,
+		       void *buf)
+{
+	struct nrelay_side *from, *to;
+	struct sock *tsk;
+	int budget;
+
+	from = &conn->side[dir == NRELAY_UP ? NRELAY_CLIENT : NRELAY_BACKEND];
+	to = &conn->side[dir == NRELAY_UP ? NRELAY_BACKEND : NRELAY_CLIENT];
+	tsk = to->sock->sk;
+	if (from->eof)
+		return 0;
+
+	for (budget = NRELAY_TCP_BUDGET; budget; budget--) {
+		struct msghdr msg = {};
+		struct kvec vec;
+		int space, n, sent;
+
+		space = sk_stream_wspace(tsk);
+		if (space <= 0) {
+			/* Ask for write_space, then look again in case the
+			 * room appeared before the flag was seen.
+			 */
+			set_bit(SOCK_NOSPACE, &tsk->sk_socket->flags);
+			/* pairs with smp_mb() in tcp_check_space() */
+			smp_mb__after_atomic();
+			space = sk_stream_wspace(tsk);
+			if (space <= 0)
+				return 0;
+		}
+
+		vec.iov_base = buf;
+		vec.iov_len = min(space, NRELAY_TCP_BUF);
+		n = kernel_recvmsg(from->sock, &msg, &vec, 1, vec.iov_len,
+				   MSG_DONTWAIT | MSG_PEEK);
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			from->eof = true;
+			WRITE_ONCE(conn->last_active, jiffies);
+			return kernel_sock_shutdown(to->sock, SHUT_WR);
+		}
+
+		vec.iov_len = n;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+		sent = kernel_sendmsg(to->sock, &msg, &vec, 1, n);
+		if (sent == -EAGAIN)
+			return 0;
+		if (sent < 0)
+			return sent;
+
+		/* MSG_TRUNC makes TCP drop the bytes without copying them. */
+		memset(&msg, 0, sizeof(msg));
+		if (kernel_recvmsg(from->sock, &msg, NULL, 0, sent,
+				   MSG_DONTWAIT | MSG_TRUNC) != sent)
+			return -EIO;
+
+		WRITE_ONCE(conn->bytes[dir], conn->bytes[dir] + sent);
+		WRITE_ONCE(conn->last_active, jiffies);
+		atomic64_add(sent, &conn->rule->bytes[dir]);
+		nrelay_stat_add(conn->rn, dir == NRELAY_UP ?
+				NRELAY_STAT_TCP_BYTES_UP :
+				NRELAY_STAT_TCP_BYTES_DOWN, sent);
+		if (sent < n)
+			return 0;	/* @to is full; write_space will call */
+	}
+	return 1;
+}
+
+static bool nrelay_conn_has_error(struct nrelay_conn *conn)
+{
+	return READ_ONCE(conn->side[NRELAY_CLIENT].sock->sk->sk_err) ||
+	       READ_ONCE(conn->side[NRELAY_BACKEND].sock->sk->sk_err);
+}
+
+static void nrelay_conn_fail(struct nrelay_conn *conn, int err)
+{
+	char addr[64];
+
+	nrelay_stat_inc(conn->rn, NRELAY_STAT_TCP_CONNECT_FAILED);
+	nrelay_addr_print(addr, sizeof(addr), &conn->rule->backend);
+	pr_info_ratelimited("backend %s: connect failed: %d\n", addr, err);
+	nrelay_conn_close(conn, true);
+}
+
+static void nrelay_conn_work(struct work_struct *work)
+{
+	struct nrelay_conn *conn = container_of(work, struct nrelay_conn,
+						work);
+	int up, down;
+	void *buf;
+
+	if (test_bit(NRELAY_CONN_DEAD, &conn->flags))
+		goto out;
+	if (test_bit(NRELAY_CONN_FAILED, &conn->flags)) {
+		nrelay_conn_fail(conn, -ECONNREFUSED);
+		goto out;
+	}
+	if (test_bit(NRELAY_CONN_ABORT, &conn->flags)) {
+		if (test_bit(NRELAY_CONN_TIMEOUT, &conn->flags))
+			nrelay_stat_inc(conn->rn, NRELAY_STAT_TCP_TIMEOUTS);
+		nrelay_conn_close(conn, true);
+		goto out;
+	}
+	if (!test_bit(NRELAY_CONN_CONNECTED, &conn->flags)) {
+		int ret = nrelay_conn_check_connect(conn);
+
+		if (ret < 0)
+			nrelay_conn_fail(conn, ret);
+		if (ret <= 0)
+			goto out;
+	}
+
+	buf = kmalloc(NRELAY_TCP_BUF, GFP_KERNEL);
+	if (!buf) {
+		nrelay_stat_inc(conn->rn, NRELAY_STAT_TCP_ALLOC_FAILED);
+		nrelay_conn_close(conn, true);
+		goto out;
+	}
+	up = nrelay_pump(conn, NRELAY_UP, buf);
+	down = up < 0 ? 0 : nrelay_pump(conn, NRELAY_DOWN, buf);
+	kfree(buf);
+
+	if (up < 0 || down < 0 || nrelay_conn_has_error(conn))
+		nrelay_conn_close(conn, true);
+	else if (conn->side[NRELAY_CLIENT].eof &&
+		 conn->side[NRELAY_BACKEND].eof)
+		nrelay_conn_close(conn, false);
+	else if (up > 0 || down > 0)
+		nrelay_conn_queue(conn);
+out:
+	nrelay_conn_put(conn);
+}
+
+static void nrelay_child_restore(struct socket *sock, struct nrelay_rule *rule)
+{
+	struct sock *sk = sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_data_ready == nrelay_listen_data_ready)
+		sk->sk_data_ready = rule->saved_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
+{
+	struct nrelay_net *rn = rule->rn;
+	struct sockaddr_storage ss;
+	struct nrelay_conn *conn;
+	struct socket *bsock;
+	int len, err;
+
+	if (atomic_read(&rn->tcp_active) >= READ_ONCE(rn->tcp_max_conns)) {
+		nrelay_stat_inc(rn, NRELAY_STAT_TCP_REJECTED);
+		goto reset;
+	}
+	conn = kmem_cache_zalloc(nrelay_conn_cache, GFP_KERNEL);
+	if (!conn)
+		goto no_mem;
+	err = sock_create_kern(rn->net, rule->backend.family, SOCK_STREAM,
+			       IPPROTO_TCP, &bsock);
+	if (err) {
+		kmem_cache_free(nrelay_conn_cache, conn);
+		goto no_mem;
+	}
+
+	conn->rn = rn;
+	conn->rule = rule;
+	INIT_WORK(&conn->work, nrelay_conn_work);
+	refcount_set(&conn->ref, 1);
+	conn->created = jiffies;
+	conn->last_active = conn->created;
+	conn->side[NRELAY_CLIENT].sock = csock;
+	conn->side[NRELAY_BACKEND].sock = bsock;
+	if (kernel_getpeername(csock, (struct sockaddr *)&ss) >= 0)
+		nrelay_addr_from_sockaddr(&conn->client, &ss);
+	/* Relay small writes at once; the peers chose their own Nagle. */
+	tcp_sock_set_nodelay(csock->sk);
+	tcp_sock_set_nodelay(bsock->sk);
+
+	atomic_inc(&rn->tcp_active);
+	atomic_inc(&rule->active);
+	atomic64_inc(&rule->total);
+	nrelay_stat_inc(rn, NRELAY_STAT_TCP_ACCEPTED);
+	spin_lock(&rn->conns_lock);
+	list_add_tail(&conn->node, &rn->conns);
+	spin_unlock(&rn->conns_lock);
+
+	nrelay_side_hook(&conn->side[NRELAY_CLIENT], conn);
+	nrelay_side_hook(&conn->side[NRELAY_BACKEND], conn);
+
+	len = nrelay_addr_to_sockaddr(&rule->backend, &ss);
+	err = kernel_connect(bsock, (struct sockaddr *)&ss, len, O_NONBLOCK);
+	if (err && err != -EINPROGRESS)
+		set_bit(NRELAY_CONN_FAILED, &conn->flags);
+	/* Data may have arrived before the callbacks were ours. */
+	nrelay_conn_queue(conn);
+	return;
+
+no_mem:
+	nrelay_stat_inc(rn, NRELAY_STAT_TCP_ALLOC_FAILED);
+reset:
+	nrelay_child_restore(csock, rule);
+	sock_no_linger(csock->sk);
+	sock_release(csock);
+}
+
+static void nrelay_accept_work(struct work_struct *work)
+{
+	struct nrelay_rule *rule = container_of(work, struct nrelay_rule,
+						accept_work);
+	int budget;
+
+	for (budget = NRELAY_ACCEPT_BUDGET; budget; budget--) {
+		struct socket *csock;
+
+		if (kernel_accept(rule->lsock, &csock, O_NONBLOCK))
+			return;
+		nrelay_conn_new(rule, csock);
+	}
+	queue_work(nrelay_wq, &rule->accept_work);
+}
+
+static void nrelay_listen_data_ready(struct sock *sk)
+{
+	struct nrelay_rule *rule;
+
+	/* Accepted sockets run this callback until they get their own. */
+	if (sk->sk_state != TCP_LISTEN)
+		return;
+	read_lock_bh(&sk->sk_callback_lock);
+	rcu_read_lock();
+	rule = __rcu_dereference_sk_user_data_with_flags(sk,
+							 SK_USER_DATA_NOCOPY);
+	if (rule)
+		queue_work(nrelay_wq, &rule->accept_work);
+	rcu_read_unlock();
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/**
+ * nrelay_tcp_listen - open the listener of a TCP rule
+ * @rule: the rule; its namespace's lock is held
+ *
+ * Return: 0 or -errno (-EADDRINUSE, -EADDRNOTAVAIL...).
+ */
+int nrelay_tcp_listen(struct nrelay_rule *rule)
+{
+	struct sockaddr_storage ss;
+	struct socket *sock;
+	struct sock *sk;
+	int len, err;
+
+	err = sock_create_kern(rule->rn->net, rule->listen.family, SOCK_STREAM,
+			       IPPROTO_TCP, &sock);
+	if (err)
+		return err;
+	sk = sock->sk;
+	/* A restart must not wait for the last run's TIME_WAIT sockets. */
+	sock_set_reuseaddr(sk);
+	len = nrelay_addr_to_sockaddr(&rule->listen, &ss);
+	err = kernel_bind(sock, (struct sockaddr *)&ss, len);
+	if (!err)
+		err = kernel_listen(sock, NRELAY_TCP_BACKLOG);
+	if (err) {
+		sock_release(sock);
+		return err;
+	}
+
+	INIT_WORK(&rule->accept_work, nrelay_accept_work);
+	rule->lsock = sock;
+	write_lock_bh(&sk->sk_callback_lock);
+	rule->saved_data_ready = sk->sk_data_ready;
+	/* NOCOPY: accepted sockets must not inherit a pointer to the rule. */
+	__rcu_assign_sk_user_data_with_flags(sk, rule, SK_USER_DATA_NOCOPY);
+	sk->sk_data_ready = nrelay_listen_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
+void nrelay_tcp_unlisten(struct nrelay_rule *rule)
+{
+	struct sock *sk = rule->lsock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	rcu_assign_sk_user_data(sk, NULL);
+	sk->sk_data_ready = rule->saved_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+	cancel_work_sync(&rule->accept_work);
+	sock_release(rule->lsock);
+	rule->lsock = NULL;
+}
+
+/**
+ * nrelay_tcp_close_conns - reset relays and wait until they are gone
+ * @rn: the namespace's relay
+ * @rule: only the relays of this rule, or NULL for all
+ *
+ * No new relay may start meanwhile (listeners closed). Each close is a
+ * reset, so this takes bounded time whatever the peers do.
+ */
+void nrelay_tcp_close_conns(struct nrelay_net *rn, struct nrelay_rule *rule)
+{
+	struct nrelay_conn *conn;
+
+	spin_lock(&rn->conns_lock);
+	list_for_each_entry(conn, &rn->conns, node) {
+		if (rule && conn->rule != rule)
+			continue;
+		set_bit(NRELAY_CONN_ABORT, &conn->flags);
+		nrelay_conn_queue(conn);
+	}
+	spin_unlock(&rn->conns_lock);
+
+	if (rule)
+		wait_event(rn->conns_wait, !atomic_read(&rule->active));
+	else
+		wait_event(rn->conns_wait, !atomic_read(&rn->tcp_active));
+}
+
+/* Once a second: end relays idle, half-closed or connecting for too long. */
+static void nrelay_tcp_gc(struct work_struct *work)
+{
+	struct nrelay_net *rn = container_of(to_delayed_work(work),
+					     struct nrelay_net, tcp_gc);
+	unsigned long idle = READ_ONCE(rn->tcp_idle_timeout) * HZ;
+	unsigned long connect = READ_ONCE(rn->tcp_connect_timeout) * HZ;
+	unsigned long fin = READ_ONCE(rn->tcp_fin_timeout) * HZ;
+	unsigned long now = jiffies;
+	struct nrelay_conn *conn;
+
+	spin_lock(&rn->conns_lock);
+	list_for_each_entry(conn, &rn->conns, node) {
+		unsigned long limit = idle;
+
+		if (!test_bit(NRELAY_CONN_CONNECTED, &conn->flags))
+			limit = connect;
+		else if (READ_ONCE(conn->side[NRELAY_CLIENT].eof) ||
+			 READ_ONCE(conn->side[NRELAY_BACKEND].eof))
+			limit = fin;
+		if (time_after(now, READ_ONCE(conn->last_active) + limit)) {
+			set_bit(NRELAY_CONN_TIMEOUT, &conn->flags);
+			set_bit(NRELAY_CONN_ABORT, &conn->flags);
+			nrelay_conn_queue(conn);
+		}
+	}
+	spin_unlock(&rn->conns_lock);
+	queue_delayed_work(nrelay_wq, &rn->tcp_gc, HZ);
+}
+
+void nrelay_tcp_start(struct nrelay_net *rn)
+{
+	queue_delayed_work(nrelay_wq, &rn->tcp_gc, HZ);
+}
+
+void nrelay_tcp_stop(struct nrelay_net *rn)
+{
+	cancel_delayed_work_sync(&rn->tcp_gc);
+	nrelay_tcp_close_conns(rn, NULL);
+}
+
+void nrelay_tcp_net_init(struct nrelay_net *rn)
+{
+	spin_lock_init(&rn->conns_lock);
+	INIT_LIST_HEAD(&rn->conns);
+	atomic_set(&rn->tcp_active, 0);
+	init_waitqueue_head(&rn->conns_wait);
+	INIT_DELAYED_WORK(&rn->tcp_gc, nrelay_tcp_gc);
+}
+
+static const char *nrelay_conn_state(const struct nrelay_conn *conn)
+{
+	bool ceof = READ_ONCE(conn->side[NRELAY_CLIENT].eof);
+	bool beof = READ_ONCE(conn->side[NRELAY_BACKEND].eof);
+
+	if (!test_bit(NRELAY_CONN_CONNECTED, &conn->flags))
+		return "connecting";
+	if (ceof && beof)
+		return "closing";
+	if (ceof || beof)
+		return "half-closed";
+	return "established";
+}
+
+void nrelay_tcp_seq_show(struct seq_file *seq, struct nrelay_net *rn)
+{
+	unsigned long now = jiffies;
+	struct nrelay_conn *conn;
+	char c[64], l[64], b[64];
+
+	spin_lock(&rn->conns_lock);
+	list_for_each_entry(conn, &rn->conns, node) {
+		nrelay_addr_print(c, sizeof(c), &conn->client);
+		nrelay_addr_print(l, sizeof(l), &conn->local);
+		nrelay_addr_print(b, sizeof(b), &conn->rule->backend);
+		seq_printf(seq, "tcp %s %s %s %s up=%llu down=%llu age=%lu idle=%lu\n",
+			   c, l, b, nrelay_conn_state(conn),
+			   READ_ONCE(conn->bytes[NRELAY_UP]),
+			   READ_ONCE(conn->bytes[NRELAY_DOWN]),
+			   (now - conn->created) / HZ,
+			   (now - READ_ONCE(conn->last_active)) / HZ);
+	}
+	spin_unlock(&rn->conns_lock);
+}
+
+int nrelay_tcp_init(void)
+{
+	nrelay_conn_cache = KMEM_CACHE(nrelay_conn, 0);
+	return nrelay_conn_cache ? 0 : -ENOMEM;
+}
+
+void nrelay_tcp_exit(void)
+{
+	kmem_cache_destroy(nrelay_conn_cache);
+}

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * net/relay: the UDP mapping table.
+ *
+ * Every mapping is reachable by two keys: from the client side by
+ * (client address:port, backend address:port), and from the backend side
+ * by (backend address:port, relay port). Lookups run under RCU on the
+ * packet path; insertions and removals take the table lock, which keeps
+ * both keys unique together. Mappings are freed after a grace period.
+ * Expiry is one periodic sweep over a bounded slice of buckets rather
+ * than a timer per mapping, so that stopping is cancelling one work item.
+ *
+ * Nothing here knows about packets or namespaces, so KUnit tests it as is.
+ */
+
+#include <linux/jhash.h>
+#include <linux/jiffies.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <net/ipv6.h>
+
+#include "nrelay.h"
+
+/* Port allocation: tries per round, halved each round, down to this. */
+#define NRELAY_PORT_TRIES	128
+#define NRELAY_PORT_MIN_TRIES	16
+
+static struct kmem_cache *nrelay_map_cache __read_mostly;
+
+int nrelay_udp_cache_init(void)
+{
+	nrelay_map_cache = KMEM_CACHE(nrelay_udp_map, 0);
+	return nrelay_map_cache ? 0 : -ENOMEM;
+}
+
+void nrelay_udp_cache_exit(void)
+{
+	kmem_cache_destroy(nrelay_map_cache);
+}
+
+static u32 nrelay_addr_hash(const struct nrelay_addr *a, u32 seed)
+{
+	if (a->family == AF_INET6)
+		return jhash2((const u32 *)&a->ip6, 4,
+			      seed ^ (__force u32)a->port);
+	return jhash_2words((__force u32)a->ip, (__force u32)a->port, seed);
+}
+
+static unsigned int nrelay_orig_bucket(const struct nrelay_udp_table *t,
+				       const struct nrelay_addr *client,
+				       const struct nrelay_addr *backend)
+{
+	return nrelay_addr_hash(client, nrelay_addr_hash(backend, t->seed)) &
+	       t->mask;
+}
+
+static unsigned int nrelay_reply_bucket(const struct nrelay_udp_table *t,
+					const struct nrelay_addr *backend,
+					__be16 relay_port)
+{
+	return nrelay_addr_hash(backend, t->seed ^ (__force u32)relay_port) &
+	       t->mask;
+}
+
+int nrelay_udp_table_init(struct nrelay_udp_table *t, unsigned int buckets)
+{
+	unsigned int i;
+
+	if (!is_power_of_2(buckets))
+		return -EINVAL;
+	t->orig = kvmalloc_array(buckets, sizeof(*t->orig), GFP_KERNEL);
+	t->reply = kvmalloc_array(buckets, sizeof(*t->reply), GFP_KERNEL);
+	if (!t->orig || !t->reply) {
+		kvfree(t->orig);
+		kvfree(t->reply);
+		return -ENOMEM;
+	}
+	for (i = 0; i < buckets; i++) {
+		INIT_HLIST_HEAD(&t->orig[i]);
+		INIT_HLIST_HEAD(&t->reply[i]);
+	}
+	t->mask = buckets - 1;
+	spin_lock_init(&t->lock);
+	atomic_set(&t->count, 0);
+	t->seed = get_random_u32();
+	t->gc_next = 0;
+	return 0;
+}
+
+/* The table must be empty of readers (hooks gone, grace period over). */
+void nrelay_udp_table_free(struct nrelay_udp_table *t)
+{
+	nrelay_udp_flush(t, NULL);
+	kvfree(t->orig);
+	kvfree(t->reply);
+	t->orig = NULL;
+	t->reply = NULL;
+}
+
+struct nrelay_udp_map *
+nrelay_udp_lookup_orig(struct nrelay_udp_table *t,
+		       const struct nrelay_addr *client,
+		       const struct nrelay_addr *backend)
+{
+	struct nrelay_udp_map *m;
+	unsigned int b = nrelay_orig_bucket(t, client, backend);
+
+	hlist_for_each_entry_rcu(m, &t->orig[b], orig_node)
+		if (nrelay_addr_equal(&m->client, client) &&
+		    nrelay_addr_equal(&m->backend, backend))
+			return m;
+	return NULL;
+}
+
+struct nrelay_udp_map *
+nrelay_udp_lookup_reply(struct nrelay_udp_table *t,
+			const struct nrelay_addr *backend, __be16 relay_port)
+{
+	struct nrelay_udp_map *m;
+	unsigned int b = nrelay_reply_bucket(t, backend, relay_port);
+
+	hlist_for_each_entry_rcu(m, &t->reply[b], reply_node)
+		if (m->relay.port == relay_port &&
+		    nrelay_addr_equal(&m->backend, backend))
+			return m;
+	return NULL;
+}
+
+/**
+ * nrelay_port_pick - choose a free port in [@lo, @hi]
+ * @preferred: tried first (the client's own port, as NAT does)
+ * @lo: lowest port
+ * @hi: highest port
+ * @rnd: random seed for the starting offsets
+ * @taken: tells whether a port is in use
+ * @arg: passed to @taken
+ *
+ * A bounded number of tries: a round from a random offset, then rounds
+ * half as long from new offsets, so a nearly full range fails fast
+ * instead of scanning it all in softirq.
+ *
+ * Return: the port in host order, or 0 if none was found.
+ */
+u16 nrelay_port_pick(u16 preferred, u16 lo, u16 hi, u32 rnd,
+		     bool (*taken)(u16 port, void *arg), void *arg)
+{
+	unsigned int range = hi - lo + 1;
+	unsigned int tries = min_t(unsigned int, range, NRELAY_PORT_TRIES);
+	unsigned int round = 0;
+
+	if (preferred >= lo && preferred <= hi && !taken(preferred, arg))
+		return preferred;
+	for (;;) {
+		unsigned int off = jhash_1word(round, rnd);
+		unsigned int i;
+
+		for (i = 0; i < tries; i++) {
+			u16 port = lo + (off + i) % range;
+
+			if (!taken(port, arg))
+				return port;
+		}
+		if (tries >= range || tries <= NRELAY_PORT_MIN_TRIES)
+			return 0;
+		tries /= 2;
+		round++;
+	}
+}
+
+struct nrelay_port_query {
+	struct nrelay_udp_table *t;
+	const struct nrelay_addr *backend;
+};
+
+static bool nrelay_port_taken(u16 port, void *arg)
+{
+	struct nrelay_port_query *q = arg;
+
+	return nrelay_udp_lookup_reply(q->t, q->backend, htons(port));
+}
+
+/**
+ * nrelay_udp_map_create - map a new flow, or return the one a racing
+ *	packet of the same flow just mapped
+ * @t: the table
+ * @rule: the UDP rule the flow matched
+ * @client: the requester's address and port
+ * @service: where the requester sent the datagram (relay address, port)
+ * @max: the table's size limit
+ * @now: jiffies
+ * @err: set on failure: -ENOSPC (table full), -EADDRNOTAVAIL (no free
+ *	relay port), -ENOMEM
+ *
+ * Context: any, including softirq.
+ * Return: the mapping or NULL.
+ */
+struct nrelay_udp_map *
+nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
+		      const struct nrelay_addr *client,
+		      const struct nrelay_addr *service,
+		      unsigned int max, unsigned long now, int *err)
+{
+	struct nrelay_port_query q = { .t = t, .backend = &rule->backend };
+	struct nrelay_udp_map *m, *old;
+	u16 port;
+
+	m = kmem_cache_zalloc(nrelay_map_cache, GFP_ATOMIC);
+	if (!m) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	m->rule = rule;
+	m->client = *client;
+	m->service = *service;
+	m->backend = rule->backend;
+	m->relay.family = rule->backend.family;
+	m->created = now;
+	m->last_used = now;
+
+	spin_lock_bh(&t->lock);
+	old = nrelay_udp_lookup_orig(t, client, &rule->backend);
+	if (old) {
+		spin_unlock_bh(&t->lock);
+		kmem_cache_free(nrelay_map_cache, m);
+		return old;
+	}
+	if (atomic_read(&t->count) >= max) {
+		*err = -ENOSPC;
+		goto fail;
+	}
+	port = nrelay_port_pick(ntohs(client->port), NRELAY_UDP_PORT_MIN,
+				NRELAY_UDP_PORT_MAX, get_random_u32(),
+				nrelay_port_taken, &q);
+	if (!port) {
+		*err = -EADDRNOTAVAIL;
+		goto fail;
+	}
+	m->relay.port = htons(port);
+	hlist_add_head_rcu(&m->orig_node,
+			   &t->orig[nrelay_orig_bucket(t, client,
+						       &rule->backend)]);
+	hlist_add_head_rcu(&m->reply_node,
+			   &t->reply[nrelay_reply_bucket(t, &rule->backend,
+							 m->relay.port)]);
+	atomic_inc(&t->count);
+	atomic_inc(&rule->active);
+	atomic64_inc(&rule->total);
+	spin_unlock_bh(&t->lock);
+	return m;
+
+fail:
+	spin_unlock_bh(&t->lock);
+	kmem_cache_free(nrelay_map_cache, m);
+	return NULL;
+}
+
+static void nrelay_udp_map_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(nrelay_map_cache,
+			container_of(head, struct nrelay_udp_map, rcu));
+}
+
+/* Called with the table lock held. */
+static void nrelay_udp_map_unlink(struct nrelay_udp_table *t,
+				  struct nrelay_udp_map *m)
+{
+	hlist_del_rcu(&m->orig_node);
+	hlist_del_rcu(&m->reply_node);
+	atomic_dec(&t->count);
+	atomic_dec(&m->rule->active);
+	call_rcu(&m->rcu, nrelay_udp_map_free_rcu);
+}
+
+/**
+ * nrelay_udp_expire - drop the mappings unused for @timeout jiffies in
+ *	the next @buckets buckets
+ * @t: the table
+ * @now: jiffies
+ * @timeout: idle time after which a mapping goes
+ * @buckets: size of the slice; the next call goes on from where this ended
+ *
+ * Return: the number of mappings dropped.
+ */
+unsigned int nrelay_udp_expire(struct nrelay_udp_table *t, unsigned long now,
+			       unsigned long timeout, unsigned int buckets)
+{
+	struct nrelay_udp_map *m;
+	struct hlist_node *tmp;
+	unsigned int n = 0;
+
+	buckets = min(buckets, t->mask + 1);
+	while (buckets--) {
+		unsigned int b = t->gc_next;
+
+		t->gc_next = (b + 1) & t->mask;
+		if (hlist_empty(&t->orig[b]))
+			continue;
+		spin_lock_bh(&t->lock);
+		hlist_for_each_entry_safe(m, tmp, &t->orig[b], orig_node) {
+			if (time_after(now, READ_ONCE(m->last_used) + timeout)) {
+				nrelay_udp_map_unlink(t, m);
+				n++;
+			}
+		}
+		spin_unlock_bh(&t->lock);
+	}
+	return n;
+}
+
+/**
+ * nrelay_udp_flush - drop every mapping of @rule, or all if @rule is NULL
+ * @t: the table
+ * @rule: the rule, or NULL
+ *
+ * Return: the number of mappings dropped.
+ */
+unsigned int nrelay_udp_flush(struct nrelay_udp_table *t,
+			      const struct nrelay_rule *rule)
+{
+	struct nrelay_udp_map *m;
+	struct hlist_node *tmp;
+	unsigned int b, n = 0;
+
+	for (b = 0; b <= t->mask; b++) {
+		if (hlist_empty(&t->orig[b]))
+			continue;
+		spin_lock_bh(&t->lock);
+		hlist_for_each_entry_safe(m, tmp, &t->orig[b], orig_node) {
+			if (!rule || m->rule == rule) {
+				nrelay_udp_map_unlink(t, m);
+				n++;
+			}
+		}
+		spin_unlock_bh(&t->lock);
+		cond_resched();
+	}
+	return n;
+}
