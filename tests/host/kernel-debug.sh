@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The debug kernel (build/uml-debug) is built with net_relay as a module,
+# its KUnit tests inside, and the detectors the kernel log check relies on.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+
+B=$KIT/build/uml-debug
+[ -x "$B/linux" ] || fail "$B/linux missing: run make"
+[ -f "$B/.config" ] || fail "$B/.config missing"
+ko=$B/net/relay/net_relay.ko
+[ -f "$ko" ] || fail "$ko missing"
+
+# need SYMBOL VALUE: .config has CONFIG_SYMBOL=VALUE.
+need()
+{
+	grep -qx "CONFIG_$1=$2" "$B/.config" || fail "CONFIG_$1 is not $2 in $B/.config ($(grep "CONFIG_$1[= ]" "$B/.config" || echo unset))"
+}
+
+need NET_RELAY m
+need NET_RELAY_KUNIT_TEST m
+need KUNIT y
+need KUNIT_DEBUGFS y
+need DEBUG_FS y
+need DEBUG_KMEMLEAK y
+need PROVE_LOCKING y
+need PROVE_RCU y
+need DEBUG_ATOMIC_SLEEP y
+need DEBUG_INFO y
+if grep -q '^CONFIG_KASAN=y' "$B/.config"; then log "KASAN: on"; else log "KASAN: off"; fi
+
+modinfo=$(modinfo "$ko") || fail "modinfo $ko failed"
+echo "$modinfo"
+echo "$modinfo" | grep -q '^name: *net_relay$' || fail "$ko is not named net_relay"
+echo "$modinfo" | grep -q '^license: *GPL' || fail "$ko has no GPL license"
+# The KUnit suites are part of the module.
+nm "$ko" | grep -q 'kunit' || fail "$ko contains no KUnit suite (CONFIG_NET_RELAY_KUNIT_TEST)"
+nm "$B/vmlinux" | grep -q ' nrelay_' && fail "the debug vmlinux has nrelay_ symbols: net_relay is not a module there"
+exit 0

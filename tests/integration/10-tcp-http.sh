@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# TCP relay, download: curl in the client fetches files of 0 B, 1 B,
+# 100 KiB and 20 MiB from the server's nginx through http://192.0.2.1/;
+# every byte must arrive (sha256), and the rule's byte counters move.
+set -euo pipefail
+# shellcheck source=../lib/guest.sh
+source "$(dirname "$0")/../lib/guest.sh"
+
+need_relay
+files=()
+cleanup()
+{
+	if ((${#files[@]})); then
+		gexec server rm -f "${files[@]/#//srv/www/}" || true
+	fi
+}
+trap cleanup EXIT
+
+down0=$(relay_stat tcp_bytes_down)
+total=0
+for size in 0 1 102400 20971520; do
+	name=rk-http-$$-$size
+	files+=("$name")
+	want=$(server_file "$name" "$size") || fail "cannot create /srv/www/$name on the server"
+	got=$(gsh client ': > /tmp/dl && curl -sS --fail --max-time 120 -o /tmp/dl "$1" && stat -c %s /tmp/dl && sha256sum /tmp/dl | cut -d" " -f1; rm -f /tmp/dl' \
+		"http://$RELAY_FRONT/$name") || fail "curl http://$RELAY_FRONT/$name failed in the client"
+	read -r -d '' gotsize gotsum <<< "$got" || true
+	[ "$gotsize" = "$size" ] || fail "$size-byte file: client got $gotsize bytes"
+	[ "$gotsum" = "$want" ] || fail "$size-byte file: sha256 differs (client $gotsum, server $want)"
+	log "$size bytes: ok"
+	total=$((total + size))
+done
+down=$(($(relay_stat tcp_bytes_down) - down0))
+# Each response also carries HTTP headers.
+((down >= total)) || fail "tcp_bytes_down moved by $down, less than the $total bytes of bodies"
+wait_tcp_idle 20

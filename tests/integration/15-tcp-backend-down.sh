@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A rule to a closed backend port: the client's connection is closed within
+# 1 s (the backend refuses) and tcp_connect_failed counts it.
+set -euo pipefail
+# shellcheck source=../lib/guest.sh
+source "$(dirname "$0")/../lib/guest.sh"
+
+need_relay
+port=8099
+gexec server ss -tlnH | awk -v p=":$port" '$4 ~ p "$" { exit 1 }' ||
+	fail "port $port is open on the server; the test needs it closed"
+trap 'rule_quiet "del tcp $port"' EXIT
+rule "add tcp $port $SERVER_IP:$port"
+
+failed0=$(relay_stat tcp_connect_failed)
+for i in 1 2 3; do
+	out=$(gexec client perl "$GLIB/tcpclient.pl" closed "$RELAY_FRONT" "$port" 1000) || fail "attempt $i: $out"
+	log "attempt $i: $out"
+done
+failed=$(($(relay_stat tcp_connect_failed) - failed0))
+((failed >= 3)) || fail "tcp_connect_failed moved by $failed for 3 refused backend connections"
+wait_tcp_idle 20

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# With net.relay.udp_max_mappings=5, queries from 10 source ports: 5 are
+# answered, the others are dropped and counted in udp_table_full.
+set -euo pipefail
+# shellcheck source=../lib/guest.sh
+source "$(dirname "$0")/../lib/guest.sh"
+
+need_relay
+trap relay_restore EXIT
+relay_sysctl udp_timeout 1
+wait_udp_empty 30
+relay_sysctl udp_timeout 30
+relay_sysctl udp_max_mappings 5
+full0=$(relay_stat udp_table_full)
+
+out=$(gexec client perl "$GLIB/dnsq.pl" multi "$RELAY_FRONT" 53 www.relay.test 10 3)
+echo "$out"
+[ "$out" = "multi: 5 of 10 answered" ] || fail "with udp_max_mappings=5: $out"
+full=$(($(relay_stat udp_table_full) - full0))
+((full >= 5)) || fail "udp_table_full moved by $full for 5 refused mappings"
+n=$(relay_stat udp_mappings)
+[ "$n" = 5 ] || fail "udp_mappings is $n, expected 5"

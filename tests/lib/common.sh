@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for every relaykit test (host, kunit, integration).  A test is a
+# bash script run by tests/run.sh with its stdout and stderr going to its
+# log file; it passes by exiting 0.  The runner shows the reason of the last
+# fail() (or the exit status) and appends the last note() to the ok line.
+#
+# Environment from the runner: KIT, RK_NAME, RK_LOG, RK_NOTE, RK_RESULTS.
+
+KIT=${KIT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+RK_NAME=${RK_NAME:-$(basename "$0" .sh)}
+RK_NOTE=${RK_NOTE:-/dev/null}
+RK_RESULTS=${RK_RESULTS:-/dev/null}
+
+# Exit status the runner reads as "skipped" (same value as kselftest's KSFT_SKIP).
+RK_SKIP=4
+
+log()
+{
+	echo "# $*"
+}
+
+# fail REASON: end the test; REASON is what the runner prints on the FAIL line.
+fail()
+{
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# skip REASON: only for tests that cannot run at all in this setup.
+skip()
+{
+	echo "SKIP: $*" >&2
+	exit "$RK_SKIP"
+}
+
+# note TEXT: a short result appended to the runner's ok line (e.g. a rate).
+note()
+{
+	echo "NOTE: $*"
+	echo "$*" > "$RK_NOTE"
+}
+
+# result ok|fail|skip NAME [REASON]: report one sub-test (e.g. a KUnit case)
+# as a line of its own instead of the test's single line.
+result()
+{
+	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >> "$RK_RESULTS"
+}
+
+# Print the monotonic time in milliseconds.
+now_ms()
+{
+	local s=${EPOCHREALTIME/./}
+
+	echo $((s / 1000))
+}
+
+# retry SECONDS CMD...: run CMD until it succeeds or SECONDS have passed.
+retry()
+{
+	local deadline=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.5
+	done
+}

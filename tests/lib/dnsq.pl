@@ -1,0 +1,172 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0
+#
+# DNS-over-UDP query tool for the integration tests, run in the client guest
+# (perl-base only; time from /proc/uptime).  An answer counts when it has the
+# query's id, QR set, RCODE 0 and at least one answer record.
+#
+#   dnsq.pl rate  SERVER PORT NAME COUNT QPS SOCKETS
+#       send COUNT A queries at a steady QPS, spread over SOCKETS sockets
+#       (source ports); wait 3 s for late answers; fail on any loss.
+#   dnsq.pl multi SERVER PORT NAME SOCKETS WAIT
+#       one query from each of SOCKETS sockets; print how many were answered
+#       within WAIT seconds (never fails: the caller judges the count).
+#   dnsq.pl watch SERVER PORT NAME LPORT SECONDS
+#       from local port LPORT: one query, which must be answered, then count
+#       every other datagram that arrives within SECONDS (must be none).
+#   dnsq.pl flow  SERVER PORT NAME SECONDS QPS
+#       queries at QPS for SECONDS from rotating sockets; print the answered
+#       count (never fails: used while the relay is being stopped/unloaded).
+use strict;
+use warnings;
+use IO::Socket::INET;
+use IO::Select;
+use Errno qw(EAGAIN EWOULDBLOCK ECONNREFUSED);
+
+$| = 1;
+
+sub now {
+	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
+	my ($t) = split ' ', scalar <$f>;
+	return $t;
+}
+
+sub query {
+	my ($id, $name) = @_;
+	my $q = pack('nnnnnn', $id, 0x0100, 1, 0, 0, 0);
+	$q .= chr(length $_) . $_ for split /\./, $name;
+	return $q . "\0" . pack('nn', 1, 1);
+}
+
+# Returns the id of a good answer, or undef.
+sub answer_id {
+	my $p = shift;
+	return undef if length($p) < 12;
+	my ($id, $flags, $qd, $an) = unpack('nnnn', $p);
+	return undef unless ($flags & 0x8000) && ($flags & 0xf) == 0 && $an > 0;
+	return $id;
+}
+
+sub sock {
+	my ($server, $port, $lport) = @_;
+	my %a = (PeerAddr => $server, PeerPort => $port, Proto => 'udp');
+	$a{LocalPort} = $lport if $lport;
+	my $s = IO::Socket::INET->new(%a) or die "udp socket to $server:$port: $@\n";
+	$s->blocking(0);
+	return $s;
+}
+
+# Read everything waiting on the sockets of $sel; count answers into $seen.
+sub drain {
+	my ($sel, $timeout, $seen, $extra) = @_;
+	for my $s ($sel->can_read($timeout)) {
+		my $buf;
+		while (defined $s->recv($buf, 65535)) {
+			my $id = answer_id($buf);
+			if (defined $id && exists $seen->{$id} && !$seen->{$id}) {
+				$seen->{$id} = 1;
+			} elsif ($extra) {
+				$$extra++;
+			}
+		}
+	}
+}
+
+sub mode_rate {
+	my ($server, $port, $name, $count, $qps, $nsock) = @_;
+	my @s = map { sock($server, $port) } 1 .. $nsock;
+	my $sel = IO::Select->new(@s);
+	my %seen;
+	my ($errors, $t0) = (0, now());
+	for my $i (0 .. $count - 1) {
+		my $due = $t0 + $i / $qps;
+		while ((my $wait = $due - now()) > 0) {
+			drain($sel, $wait > 0.02 ? 0.02 : $wait, \%seen);
+		}
+		my $id = $i & 0xffff;
+		$seen{$id} = 0;
+		defined send($s[$i % $nsock], query($id, $name), 0) or $errors++;
+		drain($sel, 0, \%seen) if $i % 8 == 0;
+	}
+	my $t_sent = now();
+	my $end = $t_sent + 3;
+	while (grep({ !$_ } values %seen) && now() < $end) {
+		drain($sel, 0.1, \%seen);
+	}
+	my $ok = grep { $_ } values %seen;
+	my $dt = $t_sent - $t0;
+	$dt = 0.01 if $dt <= 0;
+	printf "rate: %d queries sent in %.1f s (%.0f q/s), %d answered, %d lost, %d send errors\n",
+		$count, $dt, $count / $dt, $ok, $count - $ok, $errors;
+	return $ok == $count ? 0 : 1;
+}
+
+sub mode_multi {
+	my ($server, $port, $name, $nsock, $wait) = @_;
+	my @s = map { sock($server, $port) } 1 .. $nsock;
+	my $sel = IO::Select->new(@s);
+	my %seen;
+	for my $i (0 .. $#s) {
+		$seen{1000 + $i} = 0;
+		send($s[$i], query(1000 + $i, $name), 0);
+	}
+	my $end = now() + $wait;
+	drain($sel, 0.1, \%seen) while grep({ !$_ } values %seen) && now() < $end;
+	my $ok = grep { $_ } values %seen;
+	print "multi: $ok of $nsock answered\n";
+	return 0;
+}
+
+sub mode_watch {
+	my ($server, $port, $name, $lport, $secs) = @_;
+	my $s = sock($server, $port, $lport);
+	my $sel = IO::Select->new($s);
+	my %seen = (4242 => 0);
+	my $extra = 0;
+	send($s, query(4242, $name), 0);
+	my $end = now() + 5;
+	drain($sel, 0.1, \%seen, \$extra) while !$seen{4242} && now() < $end;
+	if (!$seen{4242}) {
+		print "watch: no answer from $server:$port\n";
+		return 1;
+	}
+	print "watch: answered, watching for $secs s\n";
+	$end = now() + $secs;
+	drain($sel, 0.1, \%seen, \$extra) while now() < $end;
+	print "watch: $extra unexpected datagrams\n";
+	return $extra ? 1 : 0;
+}
+
+sub mode_flow {
+	my ($server, $port, $name, $secs, $qps) = @_;
+	my ($sent, $i, %seen) = (0, 0);
+	my $t0 = now();
+	my @s;
+	while (now() < $t0 + $secs) {
+		# A new source port every 50 queries: mappings keep being created.
+		if ($i % 50 == 0) {
+			shift(@s)->close if @s >= 4;
+			push @s, sock($server, $port);
+		}
+		my $id = $i & 0xffff;
+		$seen{$id} = 0;
+		$sent++ if defined send($s[-1], query($id, $name), 0);
+		$i++;
+		my $sel = IO::Select->new(@s);
+		my $due = $t0 + $i / $qps;
+		while ((my $wait = $due - now()) > 0) {
+			drain($sel, $wait > 0.02 ? 0.02 : $wait, \%seen);
+		}
+	}
+	drain(IO::Select->new(@s), 1, \%seen);
+	my $ok = grep { $_ } values %seen;
+	print "flow: $i queries, $sent sent, $ok answered\n";
+	return 0;
+}
+
+my $mode = shift // '';
+my %modes = (rate => [\&mode_rate, 6], multi => [\&mode_multi, 5],
+	     watch => [\&mode_watch, 5], flow => [\&mode_flow, 5]);
+die "usage: dnsq.pl rate|multi|watch|flow SERVER PORT NAME ...\n"
+	unless $modes{$mode} && @ARGV == $modes{$mode}[1];
+exit $modes{$mode}[0]->(@ARGV);

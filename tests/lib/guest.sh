@@ -1,0 +1,222 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for tests that run in the topology started by tests/run.sh
+# (default topology: client 192.0.2.10+.11, relay 192.0.2.1 / 198.51.100.1,
+# server 198.51.100.2).  Source after tests/lib/common.sh.
+
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+: "${RUN:?RUN is not set: integration tests run from tests/run.sh}"
+STATE=${STATE:-$KIT/run/$RUN}
+
+# The kit as the guests see it (hostfs, read-only) and the helpers in it.
+GKIT=/relaykit/kit
+GLIB=$GKIT/tests/lib
+
+# Addresses of the default topology, for the tests that source this file.
+# shellcheck disable=SC2034
+{
+	CLIENT_IP=192.0.2.10
+	CLIENT_IP2=192.0.2.11
+	RELAY_FRONT=192.0.2.1
+	RELAY_BACK=198.51.100.1
+	SERVER_IP=198.51.100.2
+}
+
+RELAY_PROC=/proc/net/relay
+
+# gexec GUEST CMD...: run CMD in GUEST (uml/exec.sh), stdin from /dev/null.
+gexec()
+{
+	RUN=$RUN "$KIT/uml/exec.sh" "$@"
+}
+
+# gexec_in GUEST CMD...: same, with this shell's stdin as the command's.
+gexec_in()
+{
+	local guest=$1
+
+	shift
+	RUN=$RUN "$KIT/uml/exec.sh" -i "$guest" "$@"
+}
+
+# gsh GUEST SCRIPT [ARGS...]: run a /bin/sh script in GUEST.
+gsh()
+{
+	local guest=$1 script=$2
+
+	shift 2
+	gexec "$guest" sh -c "$script" sh "$@"
+}
+
+# must DESCRIPTION CMD...: run CMD, fail the test with DESCRIPTION if it fails.
+must()
+{
+	local what=$1
+
+	shift
+	"$@" || fail "$what (exit $?)"
+}
+
+# need_relay: the relay must be loaded in the relay guest.  Missing is a
+# failure, not a skip: a kit whose relay does not load must not pass.
+need_relay()
+{
+	gexec relay test -e "$RELAY_PROC/rules" ||
+		fail "relay not loaded: $RELAY_PROC/rules missing in the relay guest"
+}
+
+# relay_write FILE CMD: write CMD to /proc/net/relay/FILE in one write(2);
+# prints OK or the errno name (EEXIST, ...).  Exit status 0 only for OK.
+relay_write()
+{
+	gexec relay perl "$GLIB/procwrite.pl" "$RELAY_PROC/$1" "$2"
+}
+
+# rule CMD: apply a rule command that must succeed.
+rule()
+{
+	local out
+
+	out=$(relay_write rules "$1") || fail "rule '$1' failed: $out"
+}
+
+# rule_quiet CMD: apply a rule command, ignore errors (cleanup paths).
+rule_quiet()
+{
+	relay_write rules "$1" > /dev/null 2>&1 || true
+}
+
+relay_rules()
+{
+	gexec relay cat "$RELAY_PROC/rules"
+}
+
+relay_conns()
+{
+	gexec relay cat "$RELAY_PROC/conns"
+}
+
+# relay_stat NAME: print one counter of /proc/net/relay/stats.
+relay_stat()
+{
+	local v
+
+	v=$(gexec relay cat "$RELAY_PROC/stats" | awk -v n="$1" '$1 == n { print $2 }')
+	[ -n "$v" ] || fail "no counter '$1' in $RELAY_PROC/stats"
+	echo "$v"
+}
+
+# sysctl_set NAME VALUE: set net.relay.NAME in the relay guest.
+relay_sysctl()
+{
+	gexec relay sh -c "echo $2 > /proc/sys/net/relay/$1" ||
+		fail "cannot set net.relay.$1=$2"
+}
+
+relay_sysctl_get()
+{
+	gexec relay cat "/proc/sys/net/relay/$1"
+}
+
+# The default rules of the topology, restored by tests that change them.
+DEFAULT_RULES=("add tcp 80 $SERVER_IP:80" "add udp 53 $SERVER_IP:53")
+
+relay_is_module()
+{
+	gexec relay grep -q '^net_relay ' /proc/modules
+}
+
+# relay_reload: load net_relay again (after an rmmod) with the default rules.
+relay_reload()
+{
+	gexec relay "$GKIT/uml/guest/services/relay-load.sh" "${DEFAULT_RULES[@]}" ||
+		fail "relay-load.sh failed in the relay guest"
+}
+
+# relay_restore: back to the topology's state: loaded, running, default
+# rules only, default sysctls.  For test cleanup traps.
+relay_restore()
+{
+	local r
+
+	gexec relay test -e "$RELAY_PROC/rules" || relay_reload > /dev/null 2>&1 || true
+	relay_write control start > /dev/null 2>&1 || true
+	rule_quiet flush
+	for r in "${DEFAULT_RULES[@]}"; do
+		rule_quiet "$r"
+	done
+	gsh relay '
+		cd /proc/sys/net/relay 2>/dev/null || exit 0
+		echo 300 > tcp_idle_timeout; echo 5 > tcp_connect_timeout
+		echo 60 > tcp_fin_timeout; echo 16384 > tcp_max_conns
+		echo 30 > udp_timeout; echo 65536 > udp_max_mappings' > /dev/null 2>&1 || true
+}
+
+# relay_conn_lines PROTO: the conns lines of PROTO (tcp|udp), header excluded.
+relay_conn_lines()
+{
+	relay_conns | awk -v p="$1" '$1 == p'
+}
+
+# wait_tcp_idle SECONDS: wait until the relay has no TCP relay left: conns
+# without tcp lines, tcp_active 0, and in `ss -tan` of the relay guest no
+# socket in a state other than LISTEN or TIME-WAIT.
+wait_tcp_idle()
+{
+	local deadline=$((SECONDS + $1)) conns active socks
+
+	while :; do
+		conns=$(relay_conn_lines tcp)
+		active=$(relay_stat tcp_active)
+		socks=$(gexec relay ss -tanH | awk '$1 != "LISTEN" && $1 != "TIME-WAIT"')
+		[ -z "$conns" ] && [ "$active" = 0 ] && [ -z "$socks" ] && return 0
+		if ((SECONDS >= deadline)); then
+			echo "# conns:"
+			echo "$conns"
+			echo "# tcp_active=$active"
+			echo "# ss -tan (not LISTEN/TIME-WAIT):"
+			echo "$socks"
+			fail "relay not idle after $1 s: $(echo "$conns" | grep -c . ) conns, tcp_active=$active, $(echo "$socks" | grep -c .) sockets"
+		fi
+		sleep 1
+	done
+}
+
+# wait_udp_empty SECONDS: wait until the relay has no UDP mapping left.
+wait_udp_empty()
+{
+	local deadline=$((SECONDS + $1)) conns n
+
+	while :; do
+		conns=$(relay_conn_lines udp)
+		n=$(relay_stat udp_mappings)
+		[ -z "$conns" ] && [ "$n" = 0 ] && return 0
+		if ((SECONDS >= deadline)); then
+			echo "$conns"
+			fail "UDP mappings left after $1 s: udp_mappings=$n"
+		fi
+		sleep 1
+	done
+}
+
+# server_file NAME SIZE: create /srv/www/NAME of SIZE bytes of random data on
+# the server; prints its sha256.
+server_file()
+{
+	gsh server 'head -c "$2" /dev/urandom > "/srv/www/$1" && sha256sum "/srv/www/$1" | cut -d" " -f1' "$1" "$2"
+}
+
+# need_tcp_services: echo (7), sha256 (9000) and banner (2000) on the server;
+# started here when the topology's start lines did not.
+need_tcp_services()
+{
+	if gexec server ss -tlnH | awk '$4 ~ /:7$/ { found = 1 } END { exit !found }'; then
+		return 0
+	fi
+	log "starting tcp-services.sh on the server"
+	gexec server "$GKIT/uml/guest/services/tcp-services.sh" ||
+		fail "tcp-services.sh failed on the server (see $STATE/server/tcp-services.log)"
+}

@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Kernel log check, run by tests/run.sh after every guest test.
+#
+# 1. Console: the lines each guest's kernel printed since the last check
+#    (STATE/GUEST/console.log) must not contain any report of KLOG_PATTERN:
+#    WARNING, BUG, Oops, KASAN, lockdep, RCU, atomic-sleep ... Nothing is
+#    filtered: any warning fails the test that was running.
+# 2. kmemleak (guests with CONFIG_DEBUG_KMEMLEAK, i.e. the debug kernel):
+#    scan, read /sys/kernel/debug/kmemleak and clear.  A leak whose backtrace
+#    passes through net/relay (nrelay_*, [net_relay]) fails the test; other
+#    leaks (kernel init, UML) are only logged.  kmemleak reports objects older
+#    than 5 s, after two scans, so a leak at the very end of a test shows up
+#    in the check after the next one; the final check (shutdown) waits first.
+#
+# Uses KIT, RUN, STATE, LOGDIR.  Offsets: LOGDIR/.klog/GUEST.offset
+
+# Kernel reports that fail a test (grep -E, case-sensitive).
+KLOG_PATTERN='KASAN|UBSAN:|BUG:|WARNING:|Oops|kernel BUG|general protection'
+KLOG_PATTERN+='|possible circular locking|inconsistent lock state|possible recursive locking'
+KLOG_PATTERN+='|suspicious RCU usage|scheduling while atomic|Invalid wait context'
+KLOG_PATTERN+='|detected stall|blocked for more than|Kernel panic|unreferenced object'
+# What marks a backtrace as going through net/relay.
+KLOG_RELAY='nrelay_|net_relay'
+
+# klog_classify: read kernel log text on stdin; print one line per report:
+#   BAD <line>         a report that fails the test
+#   LEAK-RELAY <line>  kmemleak report whose block mentions net/relay
+#   LEAK-OTHER <line>  kmemleak report elsewhere (logged only)
+klog_classify()
+{
+	awk -v pat="$KLOG_PATTERN" -v relay="$KLOG_RELAY" '
+		function flush() {
+			if (leak != "")
+				print (leak_relay ? "LEAK-RELAY " : "LEAK-OTHER ") leak
+			leak = ""; leak_relay = 0
+		}
+		{
+			line = $0
+			sub(/^\[ *[0-9]+\.[0-9]+\] /, "", line)
+			body = line
+			sub(/^kmemleak: /, "", body)
+		}
+		body ~ /unreferenced object/ { flush(); leak = line; next }
+		leak != "" && body ~ /^ / {
+			if (body ~ relay) leak_relay = 1
+			next
+		}
+		{ flush() }
+		line ~ pat { print "BAD " line }
+		END { flush() }'
+}
+
+# klog_new GUEST: the complete lines GUEST's console got since the last call
+# (a partial last line waits for the next call).
+klog_new()
+{
+	local guest=$1 offfile off
+
+	mkdir -p "$LOGDIR/.klog"
+	offfile=$LOGDIR/.klog/$guest.offset
+	off=$(cat "$offfile" 2> /dev/null || echo 0)
+	[ -e "$STATE/$guest/console.log" ] || return 0
+	perl -e '
+		my ($file, $off, $offfile) = @ARGV;
+		open(my $f, "<", $file) or exit 0;
+		seek($f, $off, 0);
+		local $/;
+		my $d = <$f> // "";
+		my $i = rindex($d, "\n");
+		exit 0 if $i < 0;
+		$d = substr($d, 0, $i + 1);
+		print $d;
+		open(my $o, ">", $offfile) or die "$offfile: $!";
+		print $o $off + length($d), "\n";
+	' "$STATE/$guest/console.log" "$off" "$offfile" | tr -d '\r' | cat -v
+}
+
+# klog_kmemleak GUEST: scan twice (a new object is only reported once its
+# contents stayed the same for a scan), print the report, then clear it.
+klog_kmemleak()
+{
+	# shellcheck disable=SC2016 # expanded by the guest's shell
+	RUN=$RUN EXEC_TIMEOUT=180 "$KIT/uml/exec.sh" "$1" sh -c '
+		k=/sys/kernel/debug/kmemleak
+		[ -e $k ] || { echo "no $k"; exit 3; }
+		echo scan > $k && echo scan > $k && cat $k && echo clear > $k'
+}
+
+# klog_check LOG [boot]: check every guest; details go to LOG.  On failure
+# print a one-line reason and return 1.
+klog_check()
+{
+	local log=$1 guest new reports reason='' rc first kind
+
+	for guest in $(topo_guests); do
+		kind=$(topo_guest_kernel "$guest")
+		if [ "$kind" = debug ]; then
+			rc=0
+			reports=$(klog_kmemleak "$guest" 2>&1) || rc=$?
+			if [ "$rc" != 0 ]; then
+				{
+					echo "# kernel log check: kmemleak in $guest failed (exit $rc):"
+					echo "$reports"
+				} >> "$log"
+				[ -n "$reason" ] || reason="kmemleak scan in $guest failed (exit $rc)"
+			elif [ -n "$reports" ]; then
+				if printf '%s\n' "$reports" | klog_classify | grep -q '^LEAK-RELAY'; then
+					[ -n "$reason" ] || reason="kmemleak: net/relay leaked memory (guest $guest)"
+					echo "# kernel log check: kmemleak report of $guest (net/relay leak):" >> "$log"
+				else
+					echo "# kernel log check: kmemleak report of $guest (not net/relay, ignored):" >> "$log"
+				fi
+				printf '%s\n' "$reports" >> "$log"
+			fi
+		fi
+
+		new=$(klog_new "$guest")
+		[ -n "$new" ] || continue
+		reports=$(printf '%s\n' "$new" | klog_classify)
+		if printf '%s\n' "$reports" | grep -q '^\(BAD\|LEAK-RELAY\)'; then
+			first=$(printf '%s\n' "$reports" | grep -m1 '^\(BAD\|LEAK-RELAY\)' | cut -d' ' -f2-)
+			[ -n "$reason" ] || reason="kernel log of $guest: ${first:0:120}"
+			{
+				echo "# kernel log check: reports in $STATE/$guest/console.log:"
+				printf '%s\n' "$new" | grep -E -A 40 "$KLOG_PATTERN" | head -n 200
+			} >> "$log"
+		elif [ -n "$reports" ]; then
+			{
+				echo "# kernel log check: kmemleak output of $guest (not net/relay, ignored):"
+				printf '%s\n' "$reports"
+			} >> "$log"
+		fi
+	done
+	if [ -n "$reason" ]; then
+		echo "$reason"
+		return 1
+	fi
+	echo "# kernel log check: clean ($(topo_guests | tr '\n' ' '))" >> "$log"
+}
+
+# klog_check_halt LOG: after stop-topology.sh, every guest must have halted
+# through the kernel's own power-off path, with nothing reported on the way.
+klog_check_halt()
+{
+	local log=$1 guest new reason='' first
+
+	for guest in $(topo_guests); do
+		new=$(klog_new "$guest")
+		if printf '%s\n' "$new" | klog_classify | grep -q '^\(BAD\|LEAK-RELAY\)'; then
+			first=$(printf '%s\n' "$new" | klog_classify | grep -m1 '^\(BAD\|LEAK-RELAY\)' | cut -d' ' -f2-)
+			[ -n "$reason" ] || reason="kernel log of $guest at shutdown: ${first:0:120}"
+			{
+				echo "# halt check: reports in $STATE/$guest/console.log:"
+				printf '%s\n' "$new" | grep -E -A 40 "$KLOG_PATTERN" | head -n 200
+			} >> "$log"
+		fi
+		if ! grep -q 'reboot: \(Power down\|System halted\)' "$STATE/$guest/console.log"; then
+			[ -n "$reason" ] || reason="guest $guest did not halt cleanly (no 'reboot: Power down' in its console.log)"
+			{
+				echo "# halt check: last lines of $STATE/$guest/console.log:"
+				tail -n 30 "$STATE/$guest/console.log"
+			} >> "$log"
+		fi
+	done
+	if [ -n "$reason" ]; then
+		echo "$reason"
+		return 1
+	fi
+	echo "# halt check: clean" >> "$log"
+}

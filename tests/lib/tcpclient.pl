@@ -1,0 +1,236 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0
+#
+# TCP load and behaviour client for the integration tests, run in the client
+# guest (perl-base only: no Time::HiRes, so time comes from /proc/uptime).
+# Every mode prints a summary line and exits 0 when the check holds.
+#
+#   tcpclient.pl conc   HOST PORT CONNS BYTES
+#       CONNS concurrent connections to an echo service; each sends BYTES of
+#       its own pseudo-random data, half-closes, and must read back exactly
+#       the same bytes.
+#   tcpclient.pl seq    HOST PORT COUNT
+#       COUNT short connections one after another (connect, send a line,
+#       half-close, read the echo, close); every one must succeed.
+#   tcpclient.pl hold   HOST PORT CONNS SECONDS
+#       keep CONNS connections to an echo service busy for SECONDS (a line
+#       every 100 ms each); report how many stayed up, were closed or failed.
+#       Never fails: the caller judges the counts.
+#   tcpclient.pl closed HOST PORT LIMIT_MS
+#       connect and wait for the peer to close (EOF or reset) without sending
+#       anything; fails when that takes longer than LIMIT_MS.
+use strict;
+use warnings;
+use IO::Socket::INET;
+use IO::Select;
+use Errno qw(EAGAIN EWOULDBLOCK EINPROGRESS EINTR);
+use Socket qw(SOL_SOCKET SO_ERROR SHUT_WR);
+use Fcntl;
+
+$| = 1;
+$SIG{PIPE} = 'IGNORE';
+
+sub now {
+	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
+	my ($t) = split ' ', scalar <$f>;
+	return $t;
+}
+
+sub connect_nb {
+	my ($host, $port) = @_;
+	my $s = IO::Socket::INET->new(Proto => 'tcp', Blocking => 0) or die "socket: $!";
+	my $addr = Socket::pack_sockaddr_in($port, Socket::inet_aton($host));
+	if (!connect($s, $addr) && $! != EINPROGRESS) {
+		die "connect $host:$port: $!";
+	}
+	return $s;
+}
+
+# Deterministic per-connection data: a random block shifted by the id.
+my $BLOCK = join('', map { chr(int(rand(256))) } 1 .. 65536);
+sub expect_bytes {
+	my ($id, $off, $len) = @_;
+	my $out = '';
+	while ($len > 0) {
+		my $p = ($off + $id * 7919) % 65536;
+		my $n = 65536 - $p;
+		$n = $len if $n > $len;
+		$out .= substr($BLOCK, $p, $n);
+		$off += $n;
+		$len -= $n;
+	}
+	return $out;
+}
+
+sub mode_conc {
+	my ($host, $port, $conns, $bytes) = @_;
+	my (%c, $ok, $bad);
+	my $rsel = IO::Select->new;
+	my $wsel = IO::Select->new;
+	$ok = $bad = 0;
+	for my $id (1 .. $conns) {
+		my $s = connect_nb($host, $port);
+		$c{fileno $s} = { id => $id, s => $s, sent => 0, got => 0 };
+		$rsel->add($s);
+		$wsel->add($s);
+	}
+	my $deadline = now() + 240;
+	while ($rsel->count) {
+		die "timeout: " . $rsel->count . " connections unfinished\n" if now() > $deadline;
+		my ($r, $w) = IO::Select->select($rsel, $wsel, undef, 5);
+		for my $s (@{ $w || [] }) {
+			my $st = $c{fileno $s};
+			if ($st->{sent} == 0 && !$st->{connected}) {
+				my $err = getsockopt($s, SOL_SOCKET, SO_ERROR);
+				$err = unpack('i', $err);
+				if ($err) {
+					local $! = $err;
+					print "conn $st->{id}: connect: $!\n";
+					$bad++;
+					$rsel->remove($s); $wsel->remove($s); close $s;
+					next;
+				}
+				$st->{connected} = 1;
+			}
+			my $len = $bytes - $st->{sent};
+			$len = 16384 if $len > 16384;
+			my $n = syswrite($s, expect_bytes($st->{id}, $st->{sent}, $len));
+			if (!defined $n) {
+				next if $! == EAGAIN || $! == EWOULDBLOCK;
+				print "conn $st->{id}: write: $!\n";
+				$bad++;
+				$rsel->remove($s); $wsel->remove($s); close $s;
+				next;
+			}
+			$st->{sent} += $n;
+			if ($st->{sent} >= $bytes) {
+				shutdown($s, SHUT_WR);
+				$wsel->remove($s);
+			}
+		}
+		for my $s (@{ $r || [] }) {
+			next unless defined fileno($s);
+			my $st = $c{fileno $s};
+			my $buf;
+			my $n = sysread($s, $buf, 65536);
+			if (!defined $n) {
+				next if $! == EAGAIN || $! == EWOULDBLOCK;
+				print "conn $st->{id}: read after $st->{got} bytes: $!\n";
+				$bad++;
+			} elsif ($n > 0) {
+				if ($buf ne expect_bytes($st->{id}, $st->{got}, $n)) {
+					print "conn $st->{id}: wrong data at offset $st->{got}\n";
+					$bad++;
+				} else {
+					$st->{got} += $n;
+					next;
+				}
+			} elsif ($st->{got} == $bytes && $st->{sent} == $bytes) {
+				$ok++;
+			} else {
+				print "conn $st->{id}: EOF after sending $st->{sent} and receiving $st->{got} of $bytes bytes\n";
+				$bad++;
+			}
+			$rsel->remove($s); $wsel->remove($s); close $s;
+		}
+	}
+	print "conc: $ok of $conns connections echoed $bytes bytes each exactly, $bad failed\n";
+	return $ok == $conns ? 0 : 1;
+}
+
+sub mode_seq {
+	my ($host, $port, $count) = @_;
+	my ($ok, $bad, $t0) = (0, 0, now());
+	for my $i (1 .. $count) {
+		my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+					      Proto => 'tcp', Timeout => 10);
+		if (!$s) {
+			print "conn $i: connect: $@\n" if $bad < 20;
+			$bad++;
+			next;
+		}
+		my $msg = "relaykit sequential connection $i\n";
+		syswrite($s, $msg);
+		shutdown($s, SHUT_WR);
+		my ($got, $buf) = ('', '');
+		my $sel = IO::Select->new($s);
+		while ($sel->can_read(10)) {
+			my $n = sysread($s, $buf, 4096);
+			last if !$n;
+			$got .= $buf;
+		}
+		close $s;
+		if ($got eq $msg) {
+			$ok++;
+		} else {
+			print "conn $i: got " . length($got) . " bytes back instead of " . length($msg) . "\n" if $bad < 20;
+			$bad++;
+		}
+	}
+	my $dt = now() - $t0;
+	$dt = 0.01 if $dt <= 0;
+	printf "seq: %d of %d connections ok, %d lost, %.0f conn/s\n", $ok, $count, $bad, $count / $dt;
+	return $bad ? 1 : 0;
+}
+
+sub mode_hold {
+	my ($host, $port, $conns, $secs) = @_;
+	my @c;
+	my $failed = 0;
+	for my $i (1 .. $conns) {
+		my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+					      Proto => 'tcp', Timeout => 10);
+		if (!$s) { $failed++; print "conn $i: connect: $@\n"; next; }
+		push @c, { s => $s, id => $i, up => 1, lines => 0 };
+	}
+	print "hold: $conns connections opened, $failed failed\n";
+	my $end = now() + $secs;
+	my ($closed, $errors) = (0, 0);
+	while (now() < $end) {
+		for my $st (grep { $_->{up} } @c) {
+			my $s = $st->{s};
+			if (!defined syswrite($s, "ping $st->{id}\n")) {
+				$st->{up} = 0; $errors++; next;
+			}
+			my $sel = IO::Select->new($s);
+			if (!$sel->can_read(5)) { $st->{up} = 0; $errors++; next; }
+			my $buf;
+			my $n = sysread($s, $buf, 4096);
+			if (!defined $n) { $st->{up} = 0; $errors++; }
+			elsif ($n == 0) { $st->{up} = 0; $closed++; }
+			else { $st->{lines}++; }
+		}
+		select(undef, undef, undef, 0.1);
+	}
+	my $up = grep { $_->{up} } @c;
+	close $_->{s} for @c;
+	print "hold: up=$up closed=$closed errors=$errors connect_failed=$failed\n";
+	return 0;
+}
+
+sub mode_closed {
+	my ($host, $port, $limit_ms) = @_;
+	my $t0 = now();
+	my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+				      Proto => 'tcp', Timeout => 10);
+	if (!$s) {
+		printf "closed: connect failed after %d ms: %s\n", (now() - $t0) * 1000, $@;
+		return 1;
+	}
+	my $sel = IO::Select->new($s);
+	my ($how, $buf) = ('not closed');
+	if ($sel->can_read(10)) {
+		my $n = sysread($s, $buf, 4096);
+		$how = !defined $n ? "error: $!" : $n == 0 ? 'EOF' : "data ($n bytes)";
+	}
+	my $ms = int((now() - $t0) * 1000);
+	print "closed: $how after $ms ms\n";
+	return ($how ne 'not closed' && $how !~ /^data/ && $ms <= $limit_ms) ? 0 : 1;
+}
+
+my $mode = shift // '';
+my %modes = (conc => [\&mode_conc, 4], seq => [\&mode_seq, 3],
+	     hold => [\&mode_hold, 4], closed => [\&mode_closed, 3]);
+die "usage: tcpclient.pl conc|seq|hold|closed HOST PORT ...\n"
+	unless $modes{$mode} && @ARGV == $modes{$mode}[1];
+exit $modes{$mode}[0]->(@ARGV);

@@ -1,0 +1,391 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# relaykit test runner (`make test`).
+#
+#   tests/run.sh [-k] [-l] [PATTERN...]
+#
+# Runs the groups in order: host (tests/host/*.sh, no guests), kunit
+# (tests/kunit/*.sh) and integration (tests/integration/NN-*.sh).  The last
+# two share one UML topology (RUN=test-<pid>), started before the first test
+# that needs it and stopped at the end.  After every guest test the guests'
+# kernel logs are checked (tests/lib/klog.sh): any warning, oops, lockdep,
+# KASAN or relay kmemleak report fails that test.
+#
+# Output: one line per test, the tail of each failing test's log, then the
+# single summary line "N passed, N failed[, N skipped]".  Exit 0 only when
+# nothing failed.  Full logs: run/test-logs/<timestamp>/<test>.log.
+#
+#   PATTERN   run only tests whose name contains PATTERN (shell glob allowed),
+#             e.g. "tcp", "host:", "kunit:nrelay_rule"
+#   -k        keep the topology up when a test failed (for debugging)
+#   -l        list the test names and exit
+#
+# Environment: TEST_TIMEOUT (seconds per test, default 600),
+# RELAYKIT_KUNIT_PY=1 also runs kunit.py in its own build dir (slow),
+# TOPOLOGY (topology name for start-topology.sh, default "default").
+
+set -euo pipefail
+
+TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KIT=$(dirname "$TESTS")
+export KIT
+
+# shellcheck source=lib/topology.sh
+source "$TESTS/lib/topology.sh"
+# shellcheck source=lib/klog.sh
+source "$TESTS/lib/klog.sh"
+
+usage()
+{
+	sed -n '/^#   tests\/run.sh/,/^# Environment/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+KEEP_UP=0
+LIST=0
+while getopts "klh" opt; do
+	case $opt in
+	k) KEEP_UP=1 ;;
+	l) LIST=1 ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+PATTERNS=("$@")
+
+TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+
+# --- discovery -------------------------------------------------------------
+
+NAMES=()
+FILES=()
+GROUPS_=()
+GUESTS=()
+
+# A kunit or integration test needs the topology unless it says
+# "# relaykit-test: no-guests" (kunit.py, which boots its own kernel).
+add_test()
+{
+	local guests=1
+
+	[ "$2" = host ] && guests=0
+	grep -q '^# relaykit-test: no-guests' "$3" && guests=0
+	NAMES+=("$1")
+	GROUPS_+=("$2")
+	FILES+=("$3")
+	GUESTS+=("$guests")
+}
+
+discover()
+{
+	local f base
+
+	for f in "$TESTS"/host/*.sh; do
+		[ -e "$f" ] || continue
+		add_test "host:$(basename "$f" .sh)" host "$f"
+	done
+	for f in "$TESTS"/kunit/*.sh; do
+		[ -e "$f" ] || continue
+		base=$(basename "$f" .sh)
+		# kunit.py builds a kernel of its own: only on request.
+		if [ "$base" = kunit.py ] && [ "${RELAYKIT_KUNIT_PY:-0}" != 1 ]; then
+			continue
+		fi
+		add_test "kunit:$base" kunit "$f"
+	done
+	for f in "$TESTS"/integration/[0-9][0-9]-*.sh; do
+		[ -e "$f" ] || continue
+		base=$(basename "$f" .sh)
+		add_test "integration:${base#[0-9][0-9]-}" integration "$f"
+	done
+}
+
+# matches NAME: true when NAME is selected by the command line patterns.
+matches()
+{
+	local p
+
+	((${#PATTERNS[@]})) || return 0
+	for p in "${PATTERNS[@]}"; do
+		# shellcheck disable=SC2053 # the pattern is a glob on purpose
+		[[ $1 == *$p* ]] && return 0
+	done
+	return 1
+}
+
+# Sub-tests (KUnit cases) are only known after the run; a pattern that
+# names one ("kunit:nrelay_rule") selects the test file that reports it.
+selected()
+{
+	local name=$1 group=$2 p
+
+	matches "$name" && return 0
+	if [ "$group" = kunit ]; then
+		for p in "${PATTERNS[@]}"; do
+			[[ $p == kunit* ]] && return 0
+		done
+	fi
+	return 1
+}
+
+# --- reporting -------------------------------------------------------------
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+FAILED_LOGS=()
+
+relpath()
+{
+	case $1 in
+	"$PWD"/*) echo "${1#"$PWD"/}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+report_ok()
+{
+	# $1 name, $2 duration or "", $3 note or ""
+	local line="ok   $1"
+
+	[ -n "$2" ] && line+=" ($2)"
+	[ -n "$3" ] && line+=" $3"
+	echo "$line"
+	PASSED=$((PASSED + 1))
+}
+
+report_fail()
+{
+	# $1 name, $2 reason, $3 log
+	echo "FAIL $1: $2 (log: $(relpath "$3"))"
+	FAILED=$((FAILED + 1))
+	FAILED_LOGS+=("$1|$3")
+}
+
+report_skip()
+{
+	echo "skip $1: $2"
+	SKIPPED=$((SKIPPED + 1))
+}
+
+# Reason of a failed test: its last "FAIL: " line, else the exit status.
+fail_reason()
+{
+	local log=$1 rc=$2 reason
+
+	reason=$(grep '^FAIL: ' "$log" | tail -n 1 | cut -c7- || true)
+	if [ -n "$reason" ]; then
+		echo "${reason:0:200}"
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "timed out after ${TEST_TIMEOUT}s"
+	else
+		echo "exit status $rc"
+	fi
+}
+
+seconds_since()
+{
+	local now=${EPOCHREALTIME/./} start=${1/./}
+	local ms=$(((now - start) / 1000))
+
+	printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+log_name()
+{
+	echo "$LOGDIR/${1//[^A-Za-z0-9._-]/_}.log"
+}
+
+# --- running ---------------------------------------------------------------
+
+CUR_PID=
+
+run_test()
+{
+	local name=$1 guests=$2 file=$3
+	local log results notefile start rc=0 dur reason note kreason=
+	local st sub subreason
+
+	log=$(log_name "$name")
+	results=$log.results
+	notefile=$log.note
+	: > "$results"
+	: > "$notefile"
+	start=$EPOCHREALTIME
+
+	{
+		echo "# test $name ($file)"
+		echo "# started $(date -Is)"
+	} > "$log"
+	# timeout(1) runs the test in a process group of its own and signals
+	# all of it, so a hung exec.sh or helper goes too.
+	# shellcheck disable=SC2094 # the test appends to its own log
+	(
+		cd "$KIT"
+		export RK_NAME="$name" RK_LOG="$log" RK_RESULTS="$results" RK_NOTE="$notefile"
+		export RUN STATE
+		exec timeout -k 10 "$TEST_TIMEOUT" bash "$file"
+	) >> "$log" 2>&1 < /dev/null &
+	CUR_PID=$!
+	wait "$CUR_PID" || rc=$?
+	CUR_PID=
+	echo "# exit status $rc" >> "$log"
+
+	if [ "$guests" = 1 ] && [ "$TOPO_UP" = 1 ]; then
+		kreason=$(klog_check "$log") || true
+	fi
+	dur=$(seconds_since "$start")
+
+	if [ -s "$results" ]; then
+		local any_fail=0
+		while IFS=$'\t' read -r st sub subreason; do
+			matches "$sub" || matches "$name" || continue
+			case $st in
+			ok) report_ok "$sub" "" "" ;;
+			skip) report_skip "$sub" "$subreason" ;;
+			*) report_fail "$sub" "$subreason" "$log"; any_fail=1 ;;
+			esac
+		done < "$results"
+		if [ "$rc" != 0 ] && [ "$rc" != "$RK_SKIP_RC" ] && [ "$any_fail" = 0 ]; then
+			report_fail "$name" "$(fail_reason "$log" "$rc")" "$log"
+		fi
+		[ -n "$kreason" ] && report_fail "$name" "$kreason" "$log"
+		rm -f "$results" "$notefile"
+		return 0
+	fi
+
+	if [ -n "$kreason" ]; then
+		report_fail "$name" "$kreason" "$log"
+	elif [ "$rc" = 0 ]; then
+		note=$(head -c 120 "$notefile")
+		report_ok "$name" "$dur" "$note"
+	elif [ "$rc" = "$RK_SKIP_RC" ]; then
+		reason=$(grep '^SKIP: ' "$log" | tail -n 1 | cut -c7- || true)
+		report_skip "$name" "${reason:-no reason given}"
+	else
+		report_fail "$name" "$(fail_reason "$log" "$rc")" "$log"
+	fi
+	rm -f "$results" "$notefile"
+}
+
+# The topology is a "test" of its own: boot (with the boot-time kernel log
+# check) and, at the end, shutdown (with the halt output check).
+TOPO_UP=0
+TOPO_TRIED=0
+TOPO_FAILED=0
+
+bring_up()
+{
+	local log start reason
+
+	TOPO_TRIED=1
+	log=$(log_name "integration:boot")
+	start=$EPOCHREALTIME
+	if reason=$(topo_start "$log"); then
+		TOPO_UP=1
+		if reason=$(klog_check "$log" boot); then
+			report_ok "integration:boot" "$(seconds_since "$start")" ""
+			return 0
+		fi
+	fi
+	report_fail "integration:boot" "$reason" "$log"
+	[ "$TOPO_UP" = 1 ] || TOPO_FAILED=1
+}
+
+bring_down()
+{
+	local log start reason
+
+	[ "$TOPO_UP" = 1 ] || [ "$TOPO_TRIED" = 1 ] || return 0
+	log=$(log_name "integration:shutdown")
+	if [ "$KEEP_UP" = 1 ] && [ "$FAILED" -gt 0 ] && [ "$TOPO_UP" = 1 ]; then
+		echo "# -k: topology kept up: RUN=$RUN ./uml/exec.sh relay sh -c '...'; stop it with RUN=$RUN ./uml/stop-topology.sh"
+		return 0
+	fi
+	start=$EPOCHREALTIME
+	if [ "$TOPO_UP" = 1 ]; then
+		# A last relay kmemleak scan, after objects are old enough to count.
+		sleep 5
+		reason=$(klog_check "$log") || { report_fail "integration:shutdown" "$reason" "$log"; topo_stop "$log" > /dev/null || true; TOPO_UP=0; return 0; }
+	fi
+	TOPO_UP=0
+	if reason=$(topo_stop "$log") && reason=$(klog_check_halt "$log"); then
+		report_ok "integration:shutdown" "$(seconds_since "$start")" ""
+	else
+		report_fail "integration:shutdown" "$reason" "$log"
+	fi
+}
+
+on_signal()
+{
+	trap - INT TERM
+	[ -n "$CUR_PID" ] && kill -TERM "$CUR_PID" 2> /dev/null
+	echo "# interrupted" >&2
+	if [ "$TOPO_UP" = 1 ] || [ "$TOPO_TRIED" = 1 ]; then
+		topo_stop /dev/null > /dev/null 2>&1 || true
+	fi
+	exit 130
+}
+
+on_exit()
+{
+	# Safety net: the normal path stops the topology in bring_down().
+	if [ "$TOPO_TRIED" = 1 ] && [ "$TOPO_UP" = 1 ] && ! { [ "$KEEP_UP" = 1 ] && [ "$FAILED" -gt 0 ]; }; then
+		topo_stop /dev/null > /dev/null 2>&1 || true
+	fi
+}
+
+main()
+{
+	local i name group
+
+	discover
+	if [ "$LIST" = 1 ]; then
+		printf '%s\n' "${NAMES[@]}"
+		exit 0
+	fi
+
+	LOGDIR=$KIT/run/test-logs/$(date +%Y%m%d-%H%M%S)-$$
+	mkdir -p "$LOGDIR"
+	ln -sfn "$(basename "$LOGDIR")" "$KIT/run/test-logs/latest"
+	RUN=test-$$
+	STATE=$KIT/run/$RUN
+	export RUN STATE LOGDIR
+
+	trap on_signal INT TERM
+	trap on_exit EXIT
+
+	for i in "${!NAMES[@]}"; do
+		name=${NAMES[$i]}
+		group=${GROUPS_[$i]}
+		selected "$name" "$group" || continue
+		if [ "${GUESTS[$i]}" = 1 ]; then
+			[ "$TOPO_TRIED" = 1 ] || bring_up
+			if [ "$TOPO_FAILED" = 1 ]; then
+				report_fail "$name" "not run: the topology did not start" "$(log_name integration:boot)"
+				continue
+			fi
+		fi
+		run_test "$name" "${GUESTS[$i]}" "${FILES[$i]}"
+	done
+	bring_down
+
+	if ((PASSED + FAILED + SKIPPED == 0)); then
+		echo "# no test matches: ${PATTERNS[*]}" >&2
+		FAILED=1
+	fi
+	for i in "${FAILED_LOGS[@]}"; do
+		echo "--- ${i%%|*}: last 20 lines of $(relpath "${i#*|}")"
+		tail -n 20 "${i#*|}"
+	done
+	if [ "$SKIPPED" -gt 0 ]; then
+		echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	else
+		echo "$PASSED passed, $FAILED failed"
+	fi
+	[ "$FAILED" = 0 ]
+}
+
+RK_SKIP_RC=4
+main
