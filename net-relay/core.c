@@ -322,6 +322,7 @@ static int __init nrelay_init(void)
 	if (err)
 		goto err_udp;
 	nrelay_boot_rules(nrelay_pernet(&init_net));
+	nrelay_canary_init();
 	pr_info("loaded\n");
 	return 0;
 
@@ -336,6 +337,7 @@ err_wq:
 
 static void __exit nrelay_exit(void)
 {
+	nrelay_canary_exit();
 	unregister_pernet_subsys(&nrelay_net_ops);
 	/* Mappings and rules are freed by RCU callbacks; let them run. */
 	rcu_barrier();

@@ -200,6 +200,15 @@ void nrelay_addr_from_sockaddr(struct nrelay_addr *a,
 int nrelay_addr_print(char *buf, size_t size, const struct nrelay_addr *a);
 const char *nrelay_proto_name(enum nrelay_proto proto);
 
+/* canary.c: faults on demand, to prove the test suite's detectors */
+#if IS_ENABLED(CONFIG_NET_RELAY_CANARY)
+void nrelay_canary_init(void);
+void nrelay_canary_exit(void);
+#else
+static inline void nrelay_canary_init(void) { }
+static inline void nrelay_canary_exit(void) { }
+#endif
+
 /* proc.c */
 int nrelay_proc_init(struct nrelay_net *rn);
 void nrelay_proc_exit(struct nrelay_net *rn);
