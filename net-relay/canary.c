@@ -40,12 +40,13 @@ static noinline void nrelay_canary_leak(void)
 static noinline void nrelay_canary_oob(void)
 {
 	char *p = kmalloc(16, GFP_KERNEL);
-	volatile char *q = p;
+	size_t i = 16;
 
 	if (!p)
 		return;
-	OPTIMIZER_HIDE_VAR(q);
-	pr_info("canary: out-of-bounds read %d\n", q[16]);
+	/* Keep the compiler from seeing the index is out of bounds. */
+	OPTIMIZER_HIDE_VAR(i);
+	pr_info("canary: out-of-bounds read %d\n", READ_ONCE(p[i]));
 	kfree(p);
 }
 
