@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# relaykit: development kit for net/relay, an in-kernel relay server, on
+# User-Mode-Linux 6.1. See docs/build.md. `make help` lists the targets.
+
+KIT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+BUILD := $(KIT)/build
+SHELL := /bin/bash
+
+# Kernel builds use all cores themselves (-j$(nproc)); two at once would only
+# fight over them and over the kit tree.
+.NOTPARALLEL:
+
+# What a kernel build reads from the kit; a newer file means "rebuild".
+# The directories too, so that deleting a file counts as a change.
+KERNEL_INPUTS := $(KIT)/net-relay $(KIT)/patches $(wildcard $(KIT)/net-relay/* \
+	$(KIT)/patches/* $(KIT)/uml/configs/*.config $(KIT)/scripts/kernel-*.sh \
+	$(KIT)/scripts/common.sh)
+AGENT_SRC := $(KIT)/uml/guest/agent.c
+ROOTFS_BUILDER := $(KIT)/rootfs-scripts/build-rootfs.sh
+
+.PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig \
+	patch checkpatch rootfs agent built run stop test reload gdb bench \
+	clean distclean
+
+all: deps kernel-debug kernel-release rootfs agent
+
+help:
+	@echo 'relaykit targets (docs/build.md):'
+	@echo '  all (default)   deps, kernel-debug, kernel-release, rootfs, agent'
+	@echo '  deps            install missing host packages (scripts/install-deps.sh)'
+	@echo '  kernel          kernel-debug and kernel-release'
+	@echo '  kernel-debug    build/uml-debug: KASAN, lockdep, kmemleak..., net_relay.ko'
+	@echo '  kernel-release  build/uml-release: no debugging, net_relay built in'
+	@echo '  module          only net_relay.ko of the debug kernel'
+	@echo '  menuconfig      edit build/uml-debug/.config (kept until uml/configs change)'
+	@echo '  patch           dist/: patch series adding net/relay to a pristine 6.1'
+	@echo '  checkpatch      checkpatch.pl --strict on net/relay and dist/'
+	@echo '  rootfs agent    guest root file system, guest exec agent'
+	@echo '  run stop        start/stop the demo topology (uml/demo.sh)'
+	@echo '  test            the test suite (tests/run.sh)'
+	@echo '  reload          rebuild and reload net_relay.ko in the running relay guest'
+	@echo '  gdb             gdb on the relay guest'
+	@echo '  bench           benchmarks (tests/bench.sh)'
+	@echo '  clean           kernels, agent, dist/; distclean: all of build/'
+
+deps:
+	@$(KIT)/scripts/install-deps.sh
+
+tree:
+	@$(KIT)/scripts/kernel-tree.sh
+
+# Always handed to kbuild, which knows best what is out of date.
+kernel-debug kernel-release: kernel-%:
+	@$(KIT)/scripts/kernel-build.sh $*
+	@touch $(BUILD)/uml-$*/.relaykit-built
+
+kernel: kernel-debug kernel-release
+
+module:
+	@$(KIT)/scripts/kernel-build.sh debug net/relay/net_relay.ko
+
+menuconfig:
+	@$(KIT)/scripts/kernel-tree.sh
+	@$(KIT)/scripts/kernel-config.sh debug
+	@$(MAKE) --no-print-directory -C $(BUILD)/linux-source-6.1 \
+		O=$(BUILD)/uml-debug ARCH=um menuconfig
+
+patch:
+	@$(KIT)/scripts/make-patch.sh
+
+checkpatch: patch
+	@$(KIT)/scripts/checkpatch.sh
+
+# The rootfs script decides itself whether the image is up to date.
+rootfs:
+	@if [ -x $(ROOTFS_BUILDER) ]; then $(ROOTFS_BUILDER); \
+	else echo "rootfs: $(ROOTFS_BUILDER) does not exist yet, skipped"; fi
+
+ifneq ($(wildcard $(AGENT_SRC)),)
+agent: $(BUILD)/agent
+$(BUILD)/agent: $(AGENT_SRC)
+	@mkdir -p $(BUILD)
+	gcc -static -O2 -Wall -o $@ $<
+else
+agent:
+	@echo "agent: $(AGENT_SRC) does not exist yet, skipped"
+endif
+
+# For run/test/...: build only what is missing or older than its inputs,
+# including a .config edited with menuconfig (no kbuild walk when nothing
+# changed).
+.SECONDEXPANSION:
+$(BUILD)/uml-%/.relaykit-built: $(KERNEL_INPUTS) $$(wildcard $(BUILD)/uml-$$*/.config)
+	@$(KIT)/scripts/kernel-build.sh $*
+	@touch $@
+
+built: deps $(BUILD)/uml-debug/.relaykit-built $(BUILD)/uml-release/.relaykit-built rootfs agent
+
+run: built
+	$(KIT)/uml/demo.sh
+
+stop:
+	$(KIT)/uml/stop-topology.sh
+
+test: built
+	$(KIT)/tests/run.sh
+
+reload: deps module
+	$(KIT)/uml/reload.sh
+
+gdb: deps $(BUILD)/uml-debug/.relaykit-built
+	$(KIT)/uml/gdb.sh relay
+
+bench: built
+	@if [ -x $(KIT)/tests/bench.sh ]; then $(KIT)/tests/bench.sh; \
+	else echo "bench: tests/bench.sh does not exist yet"; fi
+
+clean:
+	rm -rf $(BUILD)/uml-debug $(BUILD)/uml-release $(BUILD)/agent \
+		$(BUILD)/log $(BUILD)/.make-patch.* $(KIT)/dist
+
+# Also the kit tree and the rootfs image (slow to rebuild).
+distclean: clean
+	rm -rf $(BUILD)

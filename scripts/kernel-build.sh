@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Build a kit kernel: prepare the tree (scripts/kernel-tree.sh), configure
+# build/uml-KIND if needed (scripts/kernel-config.sh), then run kbuild there.
+# Incremental: after an edit in net-relay/ only net/relay is recompiled.
+#
+# Usage: scripts/kernel-build.sh debug|release [KBUILD_TARGET...]
+#   default targets: all (linux, modules, vmlinux-gdb.py)
+# Output: build/uml-KIND/linux (+ net/relay/net_relay.ko for debug);
+# log: build/log/kernel-KIND.log
+
+set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+main() {
+	local kind=${1:-} out log start
+	local -a targets
+
+	[[ $kind == debug || $kind == release ]] ||
+		die "usage: ${0##*/} debug|release [KBUILD_TARGET...]"
+	shift
+	targets=("$@")
+	[[ ${#targets[@]} -gt 0 ]] || targets=(all)
+	out=$BUILD/uml-$kind
+	log=$BUILD/log/kernel-$kind.log
+
+	lock_build
+	"$KIT/scripts/kernel-tree.sh"
+	"$KIT/scripts/kernel-config.sh" "$kind"
+
+	mkdir -p "$BUILD/log"
+	start=$SECONDS
+	log "building build/uml-$kind (${targets[*]}), log in build/log/kernel-$kind.log"
+	if ! kmake "$out" -j"$JOBS" "${targets[@]}" 2>&1 | tee "$log"; then
+		die "kernel build of build/uml-$kind failed, see $log"
+	fi
+	log "build/uml-$kind done in $((SECONDS - start)) s"
+}
+
+main "$@"
