@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Start a topology of UML guests joined by uml_switch, all inside a private
+# network namespace, and wait until every guest has run its start commands.
+#
+#   ./uml/start-topology.sh [--check] [FILE]     (default uml/topology/default.topo)
+#
+# Environment: RUN (run id, default demo), KERNEL (kernel of every guest),
+# <GUEST>_KERNEL (one guest, e.g. RELAY_KERNEL=release), START_TIMEOUT
+# (seconds until every guest is ready, default 60). Run state: $KIT/run/$RUN.
+# On any failure everything started so far is stopped again (logs are kept).
+set -euo pipefail
+
+RK_PROG=start-topology.sh
+# shellcheck source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/topology.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/topology.sh"
+
+START_TIMEOUT=${START_TIMEOUT:-60}
+ROOTFS=$KIT/build/rootfs.img
+
+usage() {
+	echo "usage: [RUN=id] $RK_PROG [--check] [TOPOLOGY-FILE]" >&2
+	exit 2
+}
+
+check_only=0
+while (($#)); do
+	case $1 in
+	--check) check_only=1; shift ;;
+	-h | --help) usage ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+done
+(($# <= 1)) || usage
+TOPO=${1:-$KIT/uml/topology/default.topo}
+[[ $TOPO == /* ]] || TOPO=$PWD/$TOPO
+
+rk_check_run_name "$RUN"
+[[ $START_TIMEOUT =~ ^[0-9]+$ ]] || rk_die "START_TIMEOUT='$START_TIMEOUT' is not a number of seconds"
+[[ -z ${GDB:-} ]] || rk_warn "GDB= is reserved and not supported yet; ignored"
+
+topo_parse "$TOPO" || rk_die "invalid topology $TOPO"
+
+# Kernels: resolve kinds to binaries now, so a missing build is reported
+# against the topology line (or the variable) that asked for it.
+declare -A kernel_kind kernel_bin
+errors=0
+for guest in "${TOPO_GUESTS[@]}"; do
+	kind=$(topo_guest_kernel "$guest")
+	where="$TOPO:${TOPO_G_KERNEL_LINE[$guest]}"
+	[[ $kind == "${TOPO_G_KERNEL[$guest]}" ]] || where="environment (${kind@Q} overrides $where)"
+	case $kind in
+	debug | release | stock | */*) ;;
+	*) rk_err "$where: guest $guest: kernel '$kind': use debug, release, stock or a path"; errors=1; continue ;;
+	esac
+	bin=$(rk_kernel_binary "$kind")
+	if [[ ! -x $bin || -d $bin ]]; then
+		case $kind in
+		debug | release) hint=" (build it: make -C $KIT $kind)" ;;
+		stock) hint=" (apt-get install user-mode-linux)" ;;
+		*) hint= ;;
+		esac
+		rk_err "$where: guest $guest: kernel '$kind': $bin is not an executable file$hint"
+		errors=1
+	fi
+	kernel_kind[$guest]=$kind
+	kernel_bin[$guest]=$bin
+done
+((errors == 0)) || exit 1
+if ((check_only)); then
+	echo "$TOPO: ok (${#TOPO_GUESTS[@]} guests, ${#TOPO_NETWORKS[@]} networks)"
+	exit 0
+fi
+
+[[ -f $ROOTFS ]] || rk_die "$ROOTFS missing (build it: make -C $KIT rootfs)"
+for tool in uml_switch uml_mconsole ip setsid; do
+	command -v "$tool" > /dev/null || rk_die "'$tool' not found (run scripts/install-deps.sh)"
+done
+((EUID == 0)) || rk_die "must run as root (ip netns add)"
+
+STATE=$(rk_state_dir "$RUN")
+if rk_run_is_up "$STATE"; then
+	rk_die "run '$RUN' is already up ($STATE); stop it first: RUN=$RUN ./uml/stop-topology.sh"
+fi
+
+# From here on, anything that goes wrong stops what was started. Logs stay.
+started=0
+up=0
+cleanup() {
+	local rc=$?
+
+	trap - EXIT INT TERM
+	if ((started && !up)); then
+		rk_info "stopping what was started (logs stay in $STATE)"
+		STOP_GRACE=0 "$KIT/uml/stop-topology.sh" "$RUN" > /dev/null || true
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'rk_err "interrupted"; exit 130' INT
+trap 'rk_err "terminated"; exit 143' TERM
+
+rm -rf "$STATE"
+mkdir -p "$STATE/net" "$STATE/uml"
+cd "$STATE"
+cp "$TOPO" topology.topo
+printf '%s\n' "$TOPO" > topology.path
+printf '%s\n' "${TOPO_GUESTS[@]}" > guests
+printf '%s\n' "${TOPO_NETWORKS[@]}" > networks
+t_start=$(date +%s.%N)
+started=1
+
+# The netns name goes to disk before the netns exists: an interrupted start
+# still tells stop-topology.sh what to delete.
+NETNS=rk-$RUN-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
+printf '%s\n' "$NETNS" > netns
+ip netns add "$NETNS" || rk_die "ip netns add $NETNS failed"
+ip -n "$NETNS" link set lo up
+
+# Processes start with setsid so each leads its own process group (stop
+# kills guests by group) and a Ctrl-C on the terminal reaches only us.
+# Backgrounded from a non-interactive shell they are not group leaders yet,
+# so setsid and ip netns exec exec in place and $! is the final pid.
+for net in "${TOPO_NETWORKS[@]}"; do
+	opts=()
+	[[ " ${TOPO_NET_OPTS[$net]} " == *" hub "* ]] && opts+=(-hub)
+	setsid ip netns exec "$NETNS" uml_switch -unix "net/$net.ctl" "${opts[@]}" \
+		< /dev/null > "net/$net.log" 2>&1 &
+	echo $! > "net/$net.pid"
+done
+for net in "${TOPO_NETWORKS[@]}"; do
+	for _ in $(seq 50); do
+		[[ -S net/$net.ctl ]] && break
+		rk_pid_alive "$(cat "net/$net.pid")" || break
+		rk_sleep 0.1
+	done
+	[[ -S net/$net.ctl ]] ||
+		rk_die "network $net: uml_switch did not come up; see $STATE/net/$net.log"
+done
+
+write_config() {
+	local guest=$1 kind=$2 ifname build_dir
+
+	build_dir=$(rk_kernel_build_dir "$kind")
+	if [[ -n $build_dir && $build_dir == "$KIT"/* ]]; then
+		build_dir=/relaykit/kit/${build_dir#"$KIT"/}
+	else
+		build_dir=
+	fi
+	{
+		echo "# generated by start-topology.sh from $TOPO"
+		echo "GUEST_NAME=$(rk_sh_quote "$guest")"
+		echo "GUEST_KERNEL=$(rk_sh_quote "$kind")"
+		echo "GUEST_RUN=$(rk_sh_quote "$RUN")"
+		echo "GUEST_MEMORY=$(rk_sh_quote "${TOPO_G_MEMORY[$guest]}")"
+		echo "IFACES=$(rk_sh_quote "${TOPO_G_IFACES[$guest]}")"
+		for ifname in ${TOPO_G_IFACES[$guest]}; do
+			echo "NET_$ifname=$(rk_sh_quote "${TOPO_IF_NET[$guest/$ifname]}")"
+			echo "ADDRS_$ifname=$(rk_sh_quote "${TOPO_IF_ADDRS[$guest/$ifname]}")"
+		done
+		echo "ROUTES=$(rk_sh_quote "${TOPO_G_ROUTES[$guest]}")"
+		echo "SYSCTLS=$(rk_sh_quote "${TOPO_G_SYSCTLS[$guest]}")"
+		echo "BUILD_DIR=$(rk_sh_quote "$build_dir")"
+	} > "$guest/config"
+	{
+		echo "#!/bin/bash"
+		echo "# generated by start-topology.sh: the start lines of guest $guest in $TOPO"
+		echo "set -ex"
+		printf '%s' "${TOPO_G_START[$guest]}"
+	} > "$guest/start.sh"
+	chmod +x "$guest/start.sh"
+}
+
+for guest in "${TOPO_GUESTS[@]}"; do
+	mkdir -p "$guest/spool"
+	write_config "$guest" "${kernel_kind[$guest]}"
+	args=(
+		"umid=$(rk_umid "$RUN" "$guest")" uml_dir=uml
+		"mem=${TOPO_G_MEMORY[$guest]}"
+		"ubd0=$guest/root.cow,$ROOTFS" rw
+	)
+	for ifname in ${TOPO_G_IFACES[$guest]}; do
+		args+=("$ifname=daemon,,unix,net/${TOPO_IF_NET[$guest/$ifname]}.ctl")
+	done
+	# con0 (the kernel console) goes to console.log; con1 is a host pty
+	# for console.sh; every other line is off (no xterms).
+	args+=(con=null ssl=null "con0=null,fd:1" con1=pts)
+	args+=(init=/sbin/relaykit-init "relaykit.kit=$KIT" "relaykit.state=$STATE/$guest")
+	# shellcheck disable=SC2206 # extra kernel arguments are words
+	[[ -z ${TOPO_G_APPEND[$guest]} ]] || args+=(${TOPO_G_APPEND[$guest]})
+	printf '%s\n' "${kernel_bin[$guest]}" "${args[@]}" > "$guest/cmdline"
+	setsid ip netns exec "$NETNS" "${kernel_bin[$guest]}" "${args[@]}" \
+		< /dev/null > "$guest/console.log" 2>&1 &
+	echo $! > "$guest/pid"
+done
+
+# Wait for every guest's ready file ("ok" or "failed: ...").
+deadline=$(($(date +%s) + START_TIMEOUT))
+declare -A ready=()
+fail_guest() {
+	local guest=$1 why=$2 log=$3
+
+	rk_err "guest $guest: $why"
+	if [[ -s $log ]]; then
+		echo "--- last lines of $log:" >&2
+		tail -n 15 "$log" >&2
+		echo "---" >&2
+	fi
+	rk_err "guest $guest failed to start; see $log (run state: $STATE)"
+	exit 1
+}
+while ((${#ready[@]} < ${#TOPO_GUESTS[@]})); do
+	for guest in "${TOPO_GUESTS[@]}"; do
+		[[ -z ${ready[$guest]:-} ]] || continue
+		if [[ -s $guest/ready ]]; then
+			status=$(< "$guest/ready")
+			if [[ $status == ok ]]; then
+				ready[$guest]=$(date +%s.%N)
+				continue
+			fi
+			fail_guest "$guest" "start failed: $status" "$STATE/$guest/start.log"
+		fi
+		pid=$(< "$guest/pid")
+		rk_pid_alive "$pid" ||
+			fail_guest "$guest" "UML kernel (pid $pid, ${kernel_bin[$guest]}) died before the guest was ready" \
+				"$STATE/$guest/console.log"
+	done
+	for net in "${TOPO_NETWORKS[@]}"; do
+		rk_pid_alive "$(< "net/$net.pid")" ||
+			rk_die "network $net: uml_switch died; see $STATE/net/$net.log"
+	done
+	((${#ready[@]} < ${#TOPO_GUESTS[@]})) || break
+	if (($(date +%s) >= deadline)); then
+		for guest in "${TOPO_GUESTS[@]}"; do
+			[[ -n ${ready[$guest]:-} ]] && continue
+			log=$STATE/$guest/console.log
+			[[ -e $guest/start.log ]] && log="$log and $STATE/$guest/start.log"
+			rk_err "guest $guest: not ready after ${START_TIMEOUT}s (timeout); see $log"
+		done
+		exit 1
+	fi
+	rk_sleep 0.1
+done
+up=1
+date +%s > up
+
+# Summary.
+t_up=$(date +%s.%N)
+printf 'run %s up in %ss  (netns %s, state %s)\n' "$RUN" "$(rk_elapsed "$t_start" "$t_up")" "$NETNS" "$STATE"
+for guest in "${TOPO_GUESTS[@]}"; do
+	addrs=
+	for ifname in ${TOPO_G_IFACES[$guest]}; do
+		addrs+="${addrs:+  }$ifname(${TOPO_IF_NET[$guest/$ifname]}) ${TOPO_IF_ADDRS[$guest/$ifname]}"
+	done
+	printf '  %-8s %-8s %-5s pid %-7s ready %5ss  %s\n' "$guest" "${kernel_kind[$guest]}" \
+		"${TOPO_G_MEMORY[$guest]}" "$(< "$guest/pid")" \
+		"$(rk_elapsed "$t_start" "${ready[$guest]}")" "$addrs"
+done
+env_run=
+[[ $RUN == demo ]] || env_run="RUN=$RUN "
+echo "exec: ${env_run}./uml/exec.sh GUEST CMD...   shell: ${env_run}./uml/console.sh GUEST   stop: ${env_run}./uml/stop-topology.sh"
