@@ -27,6 +27,7 @@ PACKAGES=(
 	tmux			# guest consoles
 	gdb python3		# make gdb, vmlinux-gdb.py
 	shellcheck		# checking the kit's scripts
+	socat			# uml/console.sh: a terminal onto a guest's tty
 )
 
 missing_packages() {
