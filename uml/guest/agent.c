@@ -250,8 +250,8 @@ static void run_child(const char *id)
 	    redirect(id, "out", O_WRONLY | O_CREAT | O_TRUNC, 1, NULL) ||
 	    redirect(id, "in", O_RDONLY, 0, "/dev/null"))
 		_exit(127);
-	close(spool_fd);
 
+	/* spool_fd is O_CLOEXEC: the command never sees it. */
 	argv = read_argv(id);
 	if (!argv)
 		_exit(127);

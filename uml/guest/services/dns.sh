@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dns.sh: answer for relay.test with dnsmasq on port 53 (UDP and TCP):
+#   www.relay.test  A    198.51.100.2
+#   big.relay.test  TXT  4 records of 2 strings of 250 bytes: a reply of
+#                        about 2.1 kB, so UDP replies exceed the 1500-byte MTU
+# No upstream servers, no DHCP.  Queries are logged to /relaykit/run/dns.log.
+
+set -euo pipefail
+
+SERVICE=dns
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+CONF=/run/relaykit-dns.conf
+PIDFILE=/run/relaykit-dns.pid
+
+if [ -s "$PIDFILE" ]; then
+	kill "$(cat "$PIDFILE")" 2> /dev/null || true
+	sleep 0.2
+fi
+
+# Deterministic content, so tests can compare what arrives.  dnsmasq
+# limits a config line to about 1 kB, so the 8 strings are spread over
+# 4 TXT records of 2 strings each.
+txt_records()
+{
+	local i
+
+	for i in 1 3 5 7; do
+		printf 'txt-record=big.relay.test,"%s","%s"\n' \
+			"$(printf "relaykit-big-txt-part-$i-%.0s" $(seq 11) | head -c 250)" \
+			"$(printf "relaykit-big-txt-part-$((i + 1))-%.0s" $(seq 11) | head -c 250)"
+	done
+}
+
+# Naming the listen addresses turns off dnsmasq's local-service default,
+# which would refuse queries from a relay on another subnet.
+listen=$(ip -4 -o addr show | awk '{ sub(/\/.*/, "", $4); print "listen-address=" $4 }')
+[ -n "$listen" ] || die "no IPv4 address to listen on"
+
+cat > "$CONF" <<CONF
+# written by uml/guest/services/dns.sh
+port=53
+user=root
+pid-file=$PIDFILE
+bind-interfaces
+$listen
+no-resolv
+no-hosts
+no-poll
+local=/relay.test/
+domain-needed
+host-record=www.relay.test,198.51.100.2
+$(txt_records)
+# Let big answers go out unfragmented by EDNS limits: the relay must carry them.
+edns-packet-max=4096
+log-queries
+log-facility=$SERVICE_LOG
+CONF
+
+dnsmasq --test --conf-file="$CONF" 2>> "$SERVICE_LOG" || die "bad dnsmasq config $CONF (see $SERVICE_LOG)"
+dnsmasq --conf-file="$CONF" 2>> "$SERVICE_LOG" || die "dnsmasq failed to start (see $SERVICE_LOG)"
+wait_listening udp 53 || die "dnsmasq is not listening on port 53 (see $SERVICE_LOG)"
+log "dnsmasq answering relay.test on $(echo "$listen" | sed 's/listen-address=//' | paste -sd' ')"
