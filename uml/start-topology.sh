@@ -186,9 +186,9 @@ for guest in "${TOPO_GUESTS[@]}"; do
 	for ifname in ${TOPO_G_IFACES[$guest]}; do
 		args+=("$ifname=daemon,,unix,net/${TOPO_IF_NET[$guest/$ifname]}.ctl")
 	done
-	# con0 (the kernel console) goes to console.log; con1 is a host pty
-	# for console.sh; every other line is off (no xterms).
-	args+=(con=null ssl=null "con0=null,fd:1" con1=pts)
+	# con0 (the kernel console) goes to console.log; every other line is
+	# off (no xterms). console.sh plugs a host pty into con1 when needed.
+	args+=(con=null ssl=null "con0=null,fd:1")
 	args+=(init=/sbin/relaykit-init "relaykit.kit=$KIT" "relaykit.state=$STATE/$guest")
 	# shellcheck disable=SC2206 # extra kernel arguments are words
 	[[ -z ${TOPO_G_APPEND[$guest]} ]] || args+=(${TOPO_G_APPEND[$guest]})

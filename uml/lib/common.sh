@@ -101,16 +101,25 @@ rk_run_is_up() {
 	return 1
 }
 
-# uml_mconsole with a path relative to STATE: absolute paths can pass the
-# 108-byte sun_path limit. It prints "couldn't stat" noise on stderr while
-# it tries the argument as an umid first, and it waits forever for a reply
-# that a guest which powers off at once (cad, halt) never sends: timeout.
+# uml_mconsole GUEST of run STATE; prints the reply ("OK ..." / "ERR ...").
+# - inside the run's netns: the guest answers to an abstract unix socket,
+#   and those are per netns (from the host netns every call times out);
+# - with a path relative to STATE: absolute ones can pass the 108-byte
+#   sun_path limit;
+# - stderr dropped: it prints "couldn't stat" noise while it tries the
+#   argument as an umid first;
+# - with a timeout: a guest that powers off at once (cad, halt) never
+#   answers, and uml_mconsole would wait forever.
 rk_mconsole() {
-	local state=$1 guest=$2 run
+	local state=$1 guest=$2 run ns=
+	local -a in_netns=()
 	shift 2
 
 	run=$(basename "$state")
-	(cd "$state" && timeout 3 uml_mconsole "uml/$(rk_umid "$run" "$guest")/mconsole" "$@" 2>/dev/null)
+	[[ -r $state/netns ]] && read -r ns < "$state/netns"
+	[[ -n $ns ]] && in_netns=(ip netns exec "$ns")
+	(cd "$state" && timeout 3 "${in_netns[@]}" uml_mconsole \
+		"uml/$(rk_umid "$run" "$guest")/mconsole" "$@" 2> /dev/null)
 }
 
 # Path of the UML binary for a kernel kind (debug|release|stock|PATH).
