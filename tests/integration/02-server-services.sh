@@ -28,5 +28,6 @@ out=$(echo relaykit-echo | gexec_in relay socat -t 5 - "TCP:$SERVER_IP:7")
 want=$(printf 'abc' | sha256sum | cut -d' ' -f1)
 out=$(printf 'abc' | gexec_in relay socat -t 10 - "TCP:$SERVER_IP:9000" | cut -d' ' -f1)
 [ "$out" = "$want" ] || fail "sha256 service on $SERVER_IP:9000 returned '$out'"
-out=$(gexec relay timeout 10 socat -u "TCP:$SERVER_IP:2000" - | head -n 1)
+# The banner service then echoes: timeout ends the connection.
+out=$(gexec relay timeout 3 socat -u "TCP:$SERVER_IP:2000" - | head -n 1) || true
 [[ $out == RELAYKIT-BANNER* ]] || fail "banner service on $SERVER_IP:2000 said '$out'"

@@ -21,6 +21,13 @@ log()
 	echo "# $*"
 }
 
+# A command that fails under set -e ends the test: say which one.
+rk_err_trap()
+{
+	echo "FAIL: ${BASH_SOURCE[1]##*/} line $2: '$3' exited with status $1" >&2
+}
+trap 'rk_err_trap $? $LINENO "$BASH_COMMAND"' ERR
+
 # fail REASON: end the test; REASON is what the runner prints on the FAIL line.
 fail()
 {

@@ -13,7 +13,10 @@ topo_start()
 	{
 		echo "# RUN=$RUN ./uml/start-topology.sh ${TOPOLOGY:-default}"
 	} >> "$log"
-	(cd "$KIT" && RUN=$RUN START_TIMEOUT=${START_TIMEOUT:-240} ./uml/start-topology.sh ${TOPOLOGY:+"$TOPOLOGY"}) >> "$log" 2>&1 < /dev/null || rc=$?
+	# The debug kernel boots slowly; timeout(1) in case the script hangs.
+	local start_timeout=${START_TIMEOUT:-240}
+	(cd "$KIT" && RUN=$RUN START_TIMEOUT=$start_timeout timeout -k 5 $((start_timeout + 120)) \
+		./uml/start-topology.sh ${TOPOLOGY:+"$TOPOLOGY"}) >> "$log" 2>&1 < /dev/null || rc=$?
 	if [ "$rc" != 0 ]; then
 		echo "start-topology.sh failed (exit $rc)"
 		return 1
@@ -35,7 +38,7 @@ topo_stop()
 	local log=$1 rc=0
 
 	echo "# RUN=$RUN ./uml/stop-topology.sh" >> "$log"
-	(cd "$KIT" && RUN=$RUN KEEP=1 ./uml/stop-topology.sh) >> "$log" 2>&1 < /dev/null || rc=$?
+	(cd "$KIT" && RUN=$RUN KEEP=1 timeout -k 5 "${STOP_TIMEOUT:-120}" ./uml/stop-topology.sh) >> "$log" 2>&1 < /dev/null || rc=$?
 	if [ "$rc" != 0 ]; then
 		echo "stop-topology.sh failed (exit $rc)"
 		return 1
