@@ -84,16 +84,17 @@ BUILD_DIR=${BUILD_DIR:-}
 # Service helpers (relay-load.sh) and start.sh need these.
 export GUEST_NAME GUEST_KERNEL BUILD_DIR
 
-log "guest $GUEST_NAME up, kernel $(uname -r) ($GUEST_KERNEL)"
+kernel_release=$(uname -r)
+log "guest $GUEST_NAME up, kernel $kernel_release ($GUEST_KERNEL)"
 hostname "$GUEST_NAME" || fail "cannot set hostname $GUEST_NAME"
 echo "127.0.1.1	$GUEST_NAME" >> /etc/hosts
 
 # Debian's stock UML kernel has most of netfilter as modules, shipped on the
 # host in /usr/lib/uml/modules; our own kernels have everything built in.
-if [ ! -d "/lib/modules/$(uname -r)" ]; then
+if [ ! -d "/lib/modules/$kernel_release" ]; then
 	mkdir -p /lib/modules
 	if mount -t hostfs -o ro,/usr/lib/uml/modules none /lib/modules 2> /dev/null &&
-	   [ ! -d "/lib/modules/$(uname -r)" ]; then
+	   [ ! -d "/lib/modules/$kernel_release" ]; then
 		umount /lib/modules
 	fi
 fi
@@ -142,12 +143,13 @@ if [ -f "$RUN/start.sh" ]; then
 	sync "$RUN/start.log"
 fi
 
+read -r uptime _ < /proc/uptime
 if [ "${#failures[@]}" = 0 ]; then
 	publish_ready ok
-	log "ready after $(cut -d' ' -f1 /proc/uptime)s"
+	log "ready after ${uptime}s"
 else
 	publish_ready "failed: $(IFS=';'; echo "${failures[*]}")"
-	log "NOT ready after $(cut -d' ' -f1 /proc/uptime)s: ${failures[*]}"
+	log "NOT ready after ${uptime}s: ${failures[*]}"
 fi
 
 # Orphans are re-parented to us; bash reaps any child it is told about by

@@ -21,24 +21,38 @@ if [ -s "$PIDFILE" ]; then
 	sleep 0.2
 fi
 
-# Deterministic content, so tests can compare what arrives.  dnsmasq
-# limits a config line to about 1 kB, so the 8 strings are spread over
-# 4 TXT records of 2 strings each.
+# Deterministic content, so tests can compare what arrives: string N is
+# "relaykit-big-txt-part-N-" repeated and cut to 250 bytes.  dnsmasq limits
+# a config line to about 1 kB, so the 8 strings are spread over 4 TXT
+# records of 2 strings each.
+txt_string()
+{
+	local unit="relaykit-big-txt-part-$1-"
+
+	REPLY=
+	while ((${#REPLY} < 250)); do
+		REPLY+=$unit
+	done
+	REPLY="\"${REPLY:0:250}\""
+}
+
 txt_records()
 {
-	local i
+	local i first
 
 	for i in 1 3 5 7; do
-		printf 'txt-record=big.relay.test,"%s","%s"\n' \
-			"$(printf "relaykit-big-txt-part-$i-%.0s" $(seq 11) | head -c 250)" \
-			"$(printf "relaykit-big-txt-part-$((i + 1))-%.0s" $(seq 11) | head -c 250)"
+		txt_string "$i"
+		first=$REPLY
+		txt_string $((i + 1))
+		echo "txt-record=big.relay.test,$first,$REPLY"
 	done
 }
 
 # Naming the listen addresses turns off dnsmasq's local-service default,
 # which would refuse queries from a relay on another subnet.
-listen=$(ip -4 -o addr show | awk '{ sub(/\/.*/, "", $4); print "listen-address=" $4 }')
-[ -n "$listen" ] || die "no IPv4 address to listen on"
+mapfile -t addrs < <(ip -4 -o addr show | awk '{ sub(/\/.*/, "", $4); print $4 }')
+[ "${#addrs[@]}" -gt 0 ] || die "no IPv4 address to listen on"
+listen=$(printf 'listen-address=%s\n' "${addrs[@]}")
 
 cat > "$CONF" <<CONF
 # written by uml/guest/services/dns.sh
@@ -60,7 +74,6 @@ log-queries
 log-facility=$SERVICE_LOG
 CONF
 
-dnsmasq --test --conf-file="$CONF" 2>> "$SERVICE_LOG" || die "bad dnsmasq config $CONF (see $SERVICE_LOG)"
-dnsmasq --conf-file="$CONF" 2>> "$SERVICE_LOG" || die "dnsmasq failed to start (see $SERVICE_LOG)"
+dnsmasq --conf-file="$CONF" 2>> "$SERVICE_LOG" || die "dnsmasq failed to start; config $CONF (see $SERVICE_LOG)"
 wait_listening udp 53 || die "dnsmasq is not listening on port 53 (see $SERVICE_LOG)"
-log "dnsmasq answering relay.test on $(echo "$listen" | sed 's/listen-address=//' | paste -sd' ')"
+log "dnsmasq answering relay.test on ${addrs[*]}"

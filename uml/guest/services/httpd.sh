@@ -19,7 +19,7 @@ WWW=/srv/www
 
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "bad port '$PORT'"
 mkdir -p "$WWW"
-[ -f "$WWW/index.html" ] || echo "relaykit $(hostname)" > "$WWW/index.html"
+[ -f "$WWW/index.html" ] || echo "relaykit $HOSTNAME" > "$WWW/index.html"
 
 # A previous instance would hold the port.
 if [ -s "$PIDFILE" ]; then
@@ -59,7 +59,6 @@ http {
 }
 CONF
 
-nginx -t -q -c "$CONF" 2>> "$SERVICE_LOG" || die "bad nginx config $CONF (see $SERVICE_LOG)"
-nginx -c "$CONF" 2>> "$SERVICE_LOG" || die "nginx failed to start (see $SERVICE_LOG)"
+nginx -c "$CONF" 2>> "$SERVICE_LOG" || die "nginx failed to start; config $CONF (see $SERVICE_LOG)"
 wait_listening tcp "$PORT" || die "nginx is not listening on port $PORT (see $SERVICE_LOG)"
 log "nginx serving $WWW on port $PORT"

@@ -6,9 +6,13 @@
 RUN=${RELAYKIT_RUN:-/relaykit/run}
 SERVICE_LOG="$RUN/$SERVICE.log"
 
+# Process creation is slow in a UML guest (tens of ms): these helpers
+# avoid forks, so that boot-to-ready stays short.
+
 log()
 {
-	echo "$SERVICE: $*" | tee -a "$SERVICE_LOG" >&2
+	echo "$SERVICE: $*" >> "$SERVICE_LOG"
+	echo "$SERVICE: $*" >&2
 }
 
 die()
@@ -17,16 +21,30 @@ die()
 	exit 1
 }
 
+# is_listening PROTO PORT: a listening TCP socket (state 0A) or a bound UDP
+# socket (state 07) on PORT, IPv4 or IPv6, read from /proc/net.
+is_listening()
+{
+	local state=0A hexport file local_addr st
+
+	[ "$1" = udp ] && state=07
+	printf -v hexport '%04X' "$2"
+	for file in "/proc/net/$1" "/proc/net/${1}6"; do
+		[ -r "$file" ] || continue
+		while read -r _ local_addr _ st _; do
+			[[ $local_addr == *:"$hexport" && $st == "$state" ]] && return 0
+		done < "$file"
+	done
+	return 1
+}
+
 # wait_listening PROTO PORT: give a daemon up to 5 s to open its socket.
 wait_listening()
 {
-	local flag=-t
+	local i
 
-	[ "$1" = udp ] && flag=-u
-	for _ in $(seq 50); do
-		if ss -Hln "$flag" "sport = :$2" | grep -q .; then
-			return 0
-		fi
+	for ((i = 0; i < 50; i++)); do
+		is_listening "$1" "$2" && return 0
 		sleep 0.1
 	done
 	return 1

@@ -28,7 +28,7 @@ start_socat()
 
 start_socat 7 EXEC:cat
 start_socat 9000 SYSTEM:sha256sum
-start_socat 2000 "SYSTEM:echo RELAYKIT-BANNER $(hostname); exec cat"
+start_socat 2000 "SYSTEM:echo RELAYKIT-BANNER $HOSTNAME; exec cat"
 
 iperf3 -s -D --logfile "$SERVICE_LOG" || die "iperf3 -s failed (see $SERVICE_LOG)"
 wait_listening tcp 5201 || die "iperf3 is not listening on port 5201 (see $SERVICE_LOG)"
