@@ -240,6 +240,7 @@ void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn);
 
 int nrelay_udp_cache_init(void);
 void nrelay_udp_cache_exit(void);
+bool nrelay_udp_cache_ready(void);
 int nrelay_udp_table_init(struct nrelay_udp_table *t, unsigned int buckets);
 void nrelay_udp_table_free(struct nrelay_udp_table *t);
 struct nrelay_udp_map *

@@ -385,8 +385,33 @@ static struct kunit_case nrelay_udp_table_cases[] = {
 	{}
 };
 
+static bool nrelay_test_own_cache;
+
+/*
+ * In a module, KUnit runs the suites before the module's init function,
+ * so the mapping cache may not exist yet: make one for the suite.
+ */
+static int nrelay_udp_table_suite_init(struct kunit_suite *suite)
+{
+	if (nrelay_udp_cache_ready())
+		return 0;
+	nrelay_test_own_cache = true;
+	return nrelay_udp_cache_init();
+}
+
+static void nrelay_udp_table_suite_exit(struct kunit_suite *suite)
+{
+	if (!nrelay_test_own_cache)
+		return;
+	rcu_barrier();
+	nrelay_udp_cache_exit();
+	nrelay_test_own_cache = false;
+}
+
 static struct kunit_suite nrelay_udp_table_suite = {
 	.name = "nrelay_udp_table",
+	.suite_init = nrelay_udp_table_suite_init,
+	.suite_exit = nrelay_udp_table_suite_exit,
 	.test_cases = nrelay_udp_table_cases,
 };
 

@@ -130,8 +130,15 @@ static int nrelay_endpoint_parse(const char *s, bool port_only,
 		return 0;
 	}
 	if (strchr(s, ':') != colon) {
-		*why = "IPv6 addresses are not supported yet";
-		return -EAFNOSUPPORT;
+		struct in6_addr ip6;
+
+		if (in6_pton(s, colon - s, (u8 *)&ip6, -1, &end) &&
+		    end == colon) {
+			*why = "IPv6 addresses are not supported yet";
+			return -EAFNOSUPPORT;
+		}
+		*why = "bad address";
+		return -EINVAL;
 	}
 	if (!in4_pton(s, colon - s, (u8 *)&a->ip, -1, &end) || end != colon) {
 		*why = "bad IPv4 address";

@@ -37,6 +37,12 @@ int nrelay_udp_cache_init(void)
 void nrelay_udp_cache_exit(void)
 {
 	kmem_cache_destroy(nrelay_map_cache);
+	nrelay_map_cache = NULL;
+}
+
+bool nrelay_udp_cache_ready(void)
+{
+	return nrelay_map_cache;
 }
 
 static u32 nrelay_addr_hash(const struct nrelay_addr *a, u32 seed)
