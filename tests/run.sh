@@ -157,10 +157,10 @@ report_ok()
 
 report_fail()
 {
-	# $1 name, $2 reason, $3 log
+	# $1 name, $2 reason, $3 log, $4 "notail": do not repeat the log's tail
 	echo "FAIL $1: $2 (log: $(relpath "$3"))"
 	FAILED=$((FAILED + 1))
-	FAILED_LOGS+=("$1|$3")
+	[ "${4:-}" = notail ] || FAILED_LOGS+=("$1|$3")
 }
 
 report_skip()
@@ -204,7 +204,7 @@ CUR_PID=
 run_test()
 {
 	local name=$1 guests=$2 file=$3
-	local log results notefile start rc=0 dur reason note kreason=
+	local log results notefile start rc=0 dur reason note kreason='' expect
 	local st sub subreason
 
 	log=$(log_name "$name")
@@ -234,6 +234,17 @@ run_test()
 
 	if [ "$guests" = 1 ] && [ "$TOPO_UP" = 1 ]; then
 		kreason=$(klog_check "$log") || true
+		# Detector tests (expect_kernel_report) pass only when the check
+		# finds the report they provoked.
+		expect=$(sed -n 's/^EXPECT-KLOG: //p' "$log" | tail -n 1)
+		if [ -n "$expect" ] && [ "$rc" = 0 ]; then
+			if [ -z "$kreason" ]; then
+				kreason="the kernel log check found no report matching /$expect/"
+			elif grep -v '^EXPECT-KLOG: ' "$log" | grep -Eq -- "$expect"; then
+				echo "# kernel log check: the expected report /$expect/ was found" >> "$log"
+				kreason=
+			fi
+		fi
 	fi
 	dur=$(seconds_since "$start")
 
@@ -277,40 +288,50 @@ TOPO_FAILED=0
 
 bring_up()
 {
-	local log start reason
+	local log start reason kreason
 
 	TOPO_TRIED=1
 	log=$(log_name "integration:boot")
 	start=$EPOCHREALTIME
 	if reason=$(topo_start "$log"); then
 		TOPO_UP=1
-		if reason=$(klog_check "$log" boot); then
+		if reason=$(klog_check "$log"); then
 			report_ok "integration:boot" "$(seconds_since "$start")" ""
 			return 0
 		fi
+		report_fail "integration:boot" "$reason" "$log"
+		return 0
 	fi
+	# A guest that died at boot usually says why in its console.
+	kreason=$(klog_check "$log" console) || reason+=": $kreason"
+	TOPO_FAILED=1
 	report_fail "integration:boot" "$reason" "$log"
-	[ "$TOPO_UP" = 1 ] || TOPO_FAILED=1
 }
 
 bring_down()
 {
-	local log start reason
+	local log start reason='' r
 
-	[ "$TOPO_UP" = 1 ] || [ "$TOPO_TRIED" = 1 ] || return 0
+	[ "$TOPO_TRIED" = 1 ] || return 0
 	log=$(log_name "integration:shutdown")
-	if [ "$KEEP_UP" = 1 ] && [ "$FAILED" -gt 0 ] && [ "$TOPO_UP" = 1 ]; then
-		echo "# -k: topology kept up: RUN=$RUN ./uml/exec.sh relay sh -c '...'; stop it with RUN=$RUN ./uml/stop-topology.sh"
+	if [ "$TOPO_UP" = 0 ]; then
+		# start-topology.sh stopped what it had started; make sure.
+		topo_stop "$log" > /dev/null || true
+		return 0
+	fi
+	if [ "$KEEP_UP" = 1 ] && [ "$FAILED" -gt 0 ]; then
+		echo "# -k: topology left up for debugging: RUN=$RUN ./uml/console.sh relay," \
+			"RUN=$RUN ./uml/exec.sh GUEST CMD; stop: RUN=$RUN ./uml/stop-topology.sh"
 		return 0
 	fi
 	start=$EPOCHREALTIME
-	if [ "$TOPO_UP" = 1 ]; then
-		# A last relay kmemleak scan, after objects are old enough to count.
-		sleep 5
-		reason=$(klog_check "$log") || { report_fail "integration:shutdown" "$reason" "$log"; topo_stop "$log" > /dev/null || true; TOPO_UP=0; return 0; }
-	fi
+	# A last kmemleak scan, once the last test's objects are old enough.
+	sleep 5
+	r=$(klog_check "$log") || reason=$r
 	TOPO_UP=0
-	if reason=$(topo_stop "$log") && reason=$(klog_check_halt "$log"); then
+	r=$(topo_stop "$log") || reason=${reason:-$r}
+	r=$(klog_check_halt "$log") || reason=${reason:-$r}
+	if [ -z "$reason" ]; then
 		report_ok "integration:shutdown" "$(seconds_since "$start")" ""
 	else
 		report_fail "integration:shutdown" "$reason" "$log"
@@ -363,7 +384,7 @@ main()
 		if [ "${GUESTS[$i]}" = 1 ]; then
 			[ "$TOPO_TRIED" = 1 ] || bring_up
 			if [ "$TOPO_FAILED" = 1 ]; then
-				report_fail "$name" "not run: the topology did not start" "$(log_name integration:boot)"
+				report_fail "$name" "not run: the topology did not start" "$(log_name integration:boot)" notail
 				continue
 			fi
 		fi

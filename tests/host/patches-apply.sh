@@ -26,7 +26,8 @@ trap 'rm -rf "$work"' EXIT
 mapfile -t touched < <(for p in "${patches[@]}"; do
 	sed -n 's|^--- a/\([^[:space:]]*\).*|\1|p' "$KIT/patches/$p"
 done | sort -u)
-top=$(tar -tJf "$TARBALL" | head -n 1 | cut -d/ -f1)
+# The tarball's top directory is named like the tarball.
+top=$(basename "$TARBALL" .tar.xz)
 if ((${#touched[@]})); then
 	tar -xJf "$TARBALL" -C "$work" "${touched[@]/#/$top/}" ||
 		fail "files the patches modify are not in $TARBALL"

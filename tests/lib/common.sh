@@ -49,6 +49,13 @@ note()
 	echo "$*" > "$RK_NOTE"
 }
 
+# expect_kernel_report REGEX: this test provokes a kernel report on purpose;
+# the runner's kernel log check must find one matching REGEX (grep -E).
+expect_kernel_report()
+{
+	echo "EXPECT-KLOG: $1"
+}
+
 # result ok|fail|skip NAME [REASON]: report one sub-test (e.g. a KUnit case)
 # as a line of its own instead of the test's single line.
 result()

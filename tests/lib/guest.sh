@@ -220,3 +220,20 @@ need_tcp_services()
 	gexec server "$GKIT/uml/guest/services/tcp-services.sh" ||
 		fail "tcp-services.sh failed on the server (see $STATE/server/tcp-services.log)"
 }
+
+# need_canary FAULT: make net/relay commit FAULT on purpose (CONFIG_NET_RELAY_CANARY,
+# debug kernel), for the tests that prove the kernel log check catches it.
+need_canary()
+{
+	local canary=/sys/kernel/debug/net_relay/canary
+
+	local kind
+
+	kind=$(sed -n "s/^GUEST_KERNEL=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config" 2> /dev/null)
+	[ "$kind" = debug ] || skip "the relay runs the ${kind:-?} kernel: no detectors to prove"
+	need_relay
+	gexec relay test -e "$canary" ||
+		fail "$canary missing: the relay's kernel lacks CONFIG_NET_RELAY_CANARY"
+	gsh relay 'echo "$1" > "$2"' "$1" "$canary" || fail "writing '$1' to $canary failed"
+	log "canary '$1' fired"
+}
