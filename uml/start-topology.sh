@@ -60,7 +60,7 @@ for guest in "${TOPO_GUESTS[@]}"; do
 	bin=$(rk_kernel_binary "$kind")
 	if [[ ! -x $bin || -d $bin ]]; then
 		case $kind in
-		debug | release) hint=" (build it: make -C $KIT $kind)" ;;
+		debug | release) hint=" (build it: make -C $KIT kernel-$kind)" ;;
 		stock) hint=" (apt-get install user-mode-linux)" ;;
 		*) hint= ;;
 		esac
@@ -131,6 +131,7 @@ for net in "${TOPO_NETWORKS[@]}"; do
 	setsid ip netns exec "$NETNS" uml_switch -unix "net/$net.ctl" "${opts[@]}" \
 		< /dev/null > "net/$net.log" 2>&1 &
 	echo $! > "net/$net.pid"
+	disown	# we report deaths ourselves, bash need not ("Aborted")
 done
 for net in "${TOPO_NETWORKS[@]}"; do
 	for _ in $(seq 50); do
@@ -196,6 +197,7 @@ for guest in "${TOPO_GUESTS[@]}"; do
 	setsid ip netns exec "$NETNS" "${kernel_bin[$guest]}" "${args[@]}" \
 		< /dev/null > "$guest/console.log" 2>&1 &
 	echo $! > "$guest/pid"
+	disown
 done
 
 # Wait for every guest's ready file ("ok" or "failed: ...").
