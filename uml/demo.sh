@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The demo behind `make run`: bring up the default topology (or reuse it if
+# RUN is already up) and show the relay at work from the client. A check
+# that fails is reported and the demo goes on; the topology stays up.
+#
+#   ./uml/demo.sh [TOPOLOGY-FILE]          (env RUN, default demo)
+set -euo pipefail
+
+RK_PROG=demo.sh
+# shellcheck source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+rk_check_run_name "$RUN"
+STATE=$(rk_state_dir "$RUN")
+EXEC=$KIT/uml/exec.sh
+export RUN
+
+if rk_run_is_up "$STATE"; then
+	echo "run $RUN is already up ($STATE): using it"
+	for guest in client relay; do
+		rk_require_guest_up "$RUN" "$guest"
+	done
+else
+	"$KIT/uml/start-topology.sh" "$@"
+fi
+
+failed=0
+# show TITLE GUEST CMD...: run CMD in GUEST, print its output; never fatal.
+show() {
+	local title=$1 guest=$2 rc=0
+	shift 2
+
+	printf '\n\033[1m== %s\033[0m   (%s: %s)\n' "$title" "$guest" "$*"
+	"$EXEC" -t 20 "$guest" "$@" 2>&1 || rc=$?
+	if ((rc)); then
+		printf '\033[31m-- failed (exit %d)\033[0m\n' "$rc"
+		failed=$((failed + 1))
+	fi
+	return 0
+}
+
+show "web page from the server's nginx, through the relay" client \
+	curl -sS --max-time 10 http://192.0.2.1/
+show "the same page as text" client w3m -dump http://192.0.2.1/
+show "DNS through the relay (UDP)" client nslookup -timeout=3 www.relay.test 192.0.2.1
+for file in control rules stats conns; do
+	show "/proc/net/relay/$file" relay cat "/proc/net/relay/$file"
+done
+
+env_run=
+[[ $RUN == demo ]] || env_run="RUN=$RUN "
+echo
+if ((failed)); then
+	echo "$failed check(s) failed: is the relay implemented yet? (logs: $STATE/relay/console.log, start.log)"
+fi
+cat << EOF
+The topology is up (run $RUN, state $STATE):
+  shell   ${env_run}./uml/console.sh client      (or relay, server; leave with Ctrl-])
+  command ${env_run}./uml/exec.sh client curl -sS http://192.0.2.1/
+  gdb     make gdb                  (${env_run}./uml/gdb.sh relay)
+  reload  make reload               (rebuild net_relay.ko and swap it in)
+  stop    make stop                 (${env_run}./uml/stop-topology.sh)
+EOF
