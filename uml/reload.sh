@@ -60,6 +60,7 @@ if ((${#start_lines[@]})); then
 else
 	script+=/relaykit/kit/uml/guest/services/relay-load.sh
 fi
+# shellcheck disable=SC2016 # expanded in the guest
 script+='
 echo "loaded net_relay $(cat /sys/module/net_relay/srcversion 2>/dev/null)"
 cat /proc/net/relay/rules'
