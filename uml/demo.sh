@@ -23,19 +23,25 @@ if rk_run_is_up "$STATE"; then
 		rk_require_guest_up "$RUN" "$guest"
 	done
 else
-	"$KIT/uml/start-topology.sh" "$@"
+	# A relay that cannot load its rules yet still makes a topology to
+	# look at.
+	ALLOW_START_FAILURE=1 "$KIT/uml/start-topology.sh" "$@"
 fi
 
 failed=0
+bold='' red='' plain=''
+if [[ -t 1 ]]; then
+	bold=$'\e[1m' red=$'\e[31m' plain=$'\e[0m'
+fi
 # show TITLE GUEST CMD...: run CMD in GUEST, print its output; never fatal.
 show() {
 	local title=$1 guest=$2 rc=0
 	shift 2
 
-	printf '\n\033[1m== %s\033[0m   (%s: %s)\n' "$title" "$guest" "$*"
+	printf '\n%s== %s%s   (%s: %s)\n' "$bold" "$title" "$plain" "$guest" "$*"
 	"$EXEC" -t 20 "$guest" "$@" 2>&1 || rc=$?
 	if ((rc)); then
-		printf '\033[31m-- failed (exit %d)\033[0m\n' "$rc"
+		printf '%s-- failed (exit %d)%s\n' "$red" "$rc" "$plain"
 		failed=$((failed + 1))
 	fi
 	return 0
