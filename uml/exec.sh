@@ -79,11 +79,13 @@ printf '%s\0' "$@" > "$base.argv"
 mv "$base.tmp" "$base.go"
 
 # Poll fast at first (most commands are short), then back off.
-deadline=$((SECONDS + timeout))
+now_us=${EPOCHREALTIME/./}
+deadline=$((now_us + timeout * 1000000))
 delay=0.005
 polls=0
 while [[ ! -e $base.rc ]]; do
-	if ((SECONDS >= deadline)); then
+	now_us=${EPOCHREALTIME/./}
+	if ((now_us >= deadline)); then
 		abandon
 		rk_err "$guest: '$*' timed out after ${timeout}s (killed)"
 		exit 124
