@@ -45,6 +45,7 @@ mapfile -t start_lines < <(grep -F 'relay-load.sh' "$STATE/$guest/start.sh" || t
 # In the guest: out with the old module, and drop caches so hostfs reads
 # the new .ko instead of pages cached from the old one. relay-load.sh loads
 # it again (from BUILD_DIR, set by the config) and writes the rules.
+# shellcheck disable=SC2016 # expanded in the guest
 script='set -e
 . /relaykit/run/config
 export GUEST_NAME GUEST_KERNEL BUILD_DIR
@@ -54,25 +55,26 @@ if [ -d /sys/module/net_relay ]; then
 fi
 sync
 echo 3 > /proc/sys/vm/drop_caches
+echo "guest sees $(md5sum < "$BUILD_DIR/net/relay/net_relay.ko")"
 '
 if ((${#start_lines[@]})); then
 	script+=$(printf '%s\n' "${start_lines[@]}")
 else
 	script+=/relaykit/kit/uml/guest/services/relay-load.sh
 fi
-# shellcheck disable=SC2016 # expanded in the guest
 script+='
-echo "loaded net_relay $(cat /sys/module/net_relay/srcversion 2>/dev/null)"
 cat /proc/net/relay/rules'
-if ! RUN=$RUN "$EXEC" -t 60 "$guest" /bin/bash -c "$script"; then
+want="guest sees $(md5sum < "$ko")"
+if ! out=$(RUN=$RUN "$EXEC" -t 60 "$guest" /bin/bash -c "$script"); then
+	printf '%s\n' "$out"
 	rk_err "reload in $guest failed; its log: $STATE/$guest/relay-load.log, kernel log: ./uml/exec.sh $guest dmesg"
 	rk_err "(\"Invalid module format\" means the kernel changed too: make kernel-debug and restart the run)"
 	exit 1
 fi
 
-want=$(modinfo -F srcversion "$ko" 2> /dev/null || true)
-have=$(RUN=$RUN "$EXEC" "$guest" cat /sys/module/net_relay/srcversion 2> /dev/null || true)
-if [[ -n $want && $want != "$have" ]]; then
-	rk_die "$guest runs net_relay $have but $ko is $want (stale hostfs cache?)"
-fi
+printf '%s\n' "$out" | grep -v '^guest sees '
+# The guest must have read the file we just built, not cached pages of the
+# old one.
+grep -qxF "$want" <<< "$out" ||
+	rk_die "$guest read a net_relay.ko that differs from $ko (stale hostfs cache?)"
 echo "reloaded net_relay.ko in $guest ($RUN) in $(rk_elapsed "$t0" "$(date +%s.%N)")s"
