@@ -29,11 +29,35 @@ die() {
 	exit 1
 }
 
-# kmake DIR ARGS...: kbuild in the kit tree with output in DIR (O=).
+# Kernel kinds: debug, release (ARCH=um, build/uml-KIND) and x86 (x86_64,
+# for QEMU guests, build/x86).
+# kind_setup KIND: sets KARCH, KOUT (O= dir), KFRAGMENTS (kit fragments,
+# checked against .config) and KEXTRA (fragments of the tree merged first,
+# not checked: they name options of other architectures).
+kind_setup() {
+	case $1 in
+	debug | release)
+		KARCH=um
+		KOUT=$BUILD/uml-$1
+		KFRAGMENTS=("$KIT/uml/configs/base.config" "$KIT/uml/configs/$1.config")
+		KEXTRA=()
+		;;
+	x86)
+		KARCH=x86_64
+		KOUT=$BUILD/x86
+		KFRAGMENTS=("$KIT/uml/configs/x86-base.config" "$KIT/uml/configs/x86-debug.config")
+		KEXTRA=("$TREE/kernel/configs/kvm_guest.config")
+		;;
+	*) return 1 ;;
+	esac
+}
+
+# kmake DIR ARGS...: kbuild in the kit tree with output in DIR (O=), for
+# ARCH=$KARCH (um unless kind_setup said otherwise).
 kmake() {
 	local out=$1
 	shift
-	make -C "$TREE" O="$out" ARCH=um CC="$KCC" "$@"
+	make -C "$TREE" O="$out" ARCH="${KARCH:-um}" CC="$KCC" "$@"
 }
 
 # Patches listed in patches/series, in order, as absolute paths.

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Build a kit kernel: prepare the tree (scripts/kernel-tree.sh), configure
-# build/uml-KIND if needed (scripts/kernel-config.sh), then run kbuild there.
+# build/uml-KIND (build/x86 for x86) if needed (scripts/kernel-config.sh),
+# then run kbuild there.
 # Incremental: after an edit in net-relay/ only net/relay is recompiled.
 #
-# Usage: scripts/kernel-build.sh debug|release [KBUILD_TARGET...]
-#   default targets: all (linux, modules, vmlinux-gdb.py)
-# Output: build/uml-KIND/linux (+ net/relay/net_relay.ko for debug);
+# Usage: scripts/kernel-build.sh debug|release|x86 [KBUILD_TARGET...]
+#   default targets: all (linux or bzImage, modules, vmlinux-gdb.py)
+# Output: build/uml-KIND/linux (+ net/relay/net_relay.ko for debug),
+# build/x86/arch/x86/boot/bzImage + net/relay/net_relay.ko;
 # log: build/log/kernel-KIND.log
 
 set -euo pipefail
@@ -18,12 +20,12 @@ main() {
 	local kind=${1:-} out log start
 	local -a targets
 
-	[[ $kind == debug || $kind == release ]] ||
-		die "usage: ${0##*/} debug|release [KBUILD_TARGET...]"
+	kind_setup "$kind" ||
+		die "usage: ${0##*/} debug|release|x86 [KBUILD_TARGET...]"
 	shift
 	targets=("$@")
 	[[ ${#targets[@]} -gt 0 ]] || targets=(all)
-	out=$BUILD/uml-$kind
+	out=$KOUT
 	log=$BUILD/log/kernel-$kind.log
 
 	lock_build
@@ -32,11 +34,11 @@ main() {
 
 	mkdir -p "$BUILD/log"
 	start=$SECONDS
-	log "building build/uml-$kind (${targets[*]}), log in build/log/kernel-$kind.log"
+	log "building ${out#"$KIT"/} (${targets[*]}), log in build/log/kernel-$kind.log"
 	if ! kmake "$out" -j"$JOBS" "${targets[@]}" 2>&1 | tee "$log"; then
-		die "kernel build of build/uml-$kind failed, see $log"
+		die "kernel build of ${out#"$KIT"/} failed, see $log"
 	fi
-	log "build/uml-$kind done in $((SECONDS - start)) s"
+	log "${out#"$KIT"/} done in $((SECONDS - start)) s"
 }
 
 main "$@"

@@ -6,6 +6,9 @@
 # merge_config.sh, olddefconfig, then check that every line of the fragments
 # really is in .config (Kconfig silently drops what a dependency forbids).
 #
+# KIND x86: build/x86, ARCH=x86_64, kvm_guest.config + uml/configs/x86-*.config
+# (kind_setup in common.sh).
+#
 # Reconfigures only when the fragments changed since the last run, so a
 # .config edited with `make menuconfig` stays as the user left it.
 #
@@ -16,7 +19,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 usage() {
-	echo "usage: ${0##*/} [-f] debug|release" >&2
+	echo "usage: ${0##*/} [-f] debug|release|x86" >&2
 	exit 2
 }
 
@@ -71,8 +74,8 @@ configure() {
 	{
 		kmake "$out" defconfig
 		# merge_config.sh makes its temporary files in the current dir.
-		(cd "$out" && ARCH=um "$TREE/scripts/kconfig/merge_config.sh" -m \
-			-O "$out" "$out/.config" "${fragments[@]}")
+		(cd "$out" && ARCH=$KARCH "$TREE/scripts/kconfig/merge_config.sh" -m \
+			-O "$out" "$out/.config" "${KEXTRA[@]}" "${fragments[@]}")
 		kmake "$out" olddefconfig
 	} > "$log" 2>&1 || die "configuring $kind failed, see $log"
 }
@@ -87,9 +90,10 @@ main() {
 	fi
 	[[ $# -eq 1 ]] || usage
 	kind=$1
-	fragments=("$KIT/uml/configs/base.config" "$KIT/uml/configs/$kind.config")
+	kind_setup "$kind" || usage
+	fragments=("${KFRAGMENTS[@]}")
 	[[ -f ${fragments[1]} ]] || die "no fragment ${fragments[1]#"$KIT"/} for kind '$kind'"
-	out=$BUILD/uml-$kind
+	out=$KOUT
 	stamp=$out/.relaykit-config
 	log=$BUILD/log/config-$kind.log
 
@@ -101,17 +105,17 @@ main() {
 	fi
 
 	mkdir -p "$BUILD/log"
-	log "configuring build/uml-$kind from ${fragments[*]#"$KIT"/}"
+	log "configuring ${out#"$KIT"/} from ${fragments[*]#"$KIT"/}"
 	rm -f "$stamp"
 	configure "$kind" "$out" "$log" "${fragments[@]}"
 	if ! verify_config "$out/.config" "${fragments[@]}" ||
 		! verify_no_stray_modules "$out/.config" "${fragments[@]}"; then
-		die "build/uml-$kind/.config does not match uml/configs/{base,$kind}.config (above); a symbol was renamed or a dependency is missing; merge log: $log"
+		die "${out#"$KIT"/}/.config does not match ${fragments[*]#"$KIT"/} (above); a symbol was renamed or a dependency is missing; merge log: $log"
 	fi
 	(cd "$KIT" && sha256sum "${fragments[@]#"$KIT"/}") > "$stamp"
 	if [[ -f $out/.config.before-reconfigure ]] &&
 		! cmp -s "$out/.config" "$out/.config.before-reconfigure"; then
-		log "fragments changed: build/uml-$kind/.config regenerated (previous one in .config.before-reconfigure)"
+		log "fragments changed: ${out#"$KIT"/}/.config regenerated (previous one in .config.before-reconfigure)"
 	fi
 }
 
