@@ -69,11 +69,14 @@ if ((${#guest_pid[@]})); then
 	# cad only reaches a guest whose init already routes ctrl-alt-del to
 	# itself (it has written its ready file); before that cad would reboot.
 	if ((STOP_GRACE > 0)); then
+		told=()
 		for guest in "${!guest_pid[@]}"; do
-			[[ -s $STATE/$guest/ready ]] && rk_mconsole "$STATE" "$guest" cad > /dev/null &
+			[[ -s $STATE/$guest/ready ]] || continue
+			rk_mconsole "$STATE" "$guest" cad > /dev/null &
+			told+=("${guest_pid[$guest]}")
 		done
 		wait
-		wait_gone "$STOP_GRACE" "${guest_pid[@]}" || true
+		((${#told[@]} == 0)) || wait_gone "$STOP_GRACE" "${told[@]}" || true
 	fi
 	for guest in "${!guest_pid[@]}"; do
 		rk_pid_alive "${guest_pid[$guest]}" || continue
