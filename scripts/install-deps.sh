@@ -28,6 +28,8 @@ PACKAGES=(
 	gdb python3		# make gdb, vmlinux-gdb.py
 	shellcheck		# checking the kit's scripts
 	socat			# uml/console.sh: a terminal onto a guest's tty
+	qemu-system-x86 bridge-utils	# x86_64 guests (kind qemu), bridge networks
+	sparse			# scripts/compile-hygiene.sh
 )
 
 missing_packages() {
