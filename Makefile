@@ -19,7 +19,7 @@ KERNEL_INPUTS := $(KIT)/net-relay $(KIT)/patches $(wildcard $(KIT)/net-relay/* \
 AGENT_SRC := $(KIT)/uml/guest/agent.c
 ROOTFS_BUILDER := $(KIT)/rootfs-scripts/build-rootfs.sh
 
-.PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig \
+.PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig x86 \
 	patch checkpatch rootfs agent built run stop test reload gdb bench \
 	clean distclean
 
@@ -33,6 +33,7 @@ help:
 	@echo '  kernel-debug    build/uml-debug: KASAN, lockdep, kmemleak..., net_relay.ko'
 	@echo '  kernel-release  build/uml-release: no debugging, net_relay built in'
 	@echo '  module          only net_relay.ko of the debug kernel'
+	@echo '  x86             build/x86: x86_64 kernel (bzImage) + net_relay.ko for QEMU guests'
 	@echo '  menuconfig      edit build/uml-debug/.config (kept until uml/configs change)'
 	@echo '  patch           dist/: patch series adding net/relay to a pristine 6.1'
 	@echo '  checkpatch      checkpatch.pl --strict on net/relay and dist/'
@@ -59,6 +60,11 @@ kernel: kernel-debug kernel-release
 
 module:
 	@$(KIT)/scripts/kernel-build.sh debug net/relay/net_relay.ko
+
+# x86_64 kernel for QEMU guests (docs/x86.md); always handed to kbuild too.
+x86:
+	@$(KIT)/scripts/kernel-build.sh x86
+	@touch $(BUILD)/x86/.relaykit-built
 
 menuconfig:
 	@$(KIT)/scripts/kernel-tree.sh
@@ -95,6 +101,10 @@ $(BUILD)/uml-%/.relaykit-built: $(KERNEL_INPUTS) $$(wildcard $(BUILD)/uml-$$*/.c
 	@$(KIT)/scripts/kernel-build.sh $*
 	@touch $@
 
+$(BUILD)/x86/.relaykit-built: $(KERNEL_INPUTS) $(wildcard $(BUILD)/x86/.config)
+	@$(KIT)/scripts/kernel-build.sh x86
+	@touch $@
+
 built: deps $(BUILD)/uml-debug/.relaykit-built $(BUILD)/uml-release/.relaykit-built rootfs agent
 
 run: built
@@ -117,7 +127,7 @@ bench: built
 	else echo "bench: tests/bench.sh does not exist yet"; fi
 
 clean:
-	rm -rf $(BUILD)/uml-debug $(BUILD)/uml-release $(BUILD)/agent \
+	rm -rf $(BUILD)/uml-debug $(BUILD)/uml-release $(BUILD)/x86 $(BUILD)/agent \
 		$(BUILD)/log $(BUILD)/.make-patch.* $(KIT)/dist
 
 # Also the kit tree and the rootfs image (slow to rebuild).
