@@ -213,9 +213,7 @@ server_file()
 # started here when the topology's start lines did not.
 need_tcp_services()
 {
-	if gexec server ss -tlnH | awk '$4 ~ /:7$/ { found = 1 } END { exit !found }'; then
-		return 0
-	fi
+	server_listening 7 && server_listening 9000 && server_listening 2000 && return 0
 	log "starting tcp-services.sh on the server"
 	gexec server "$GKIT/uml/guest/services/tcp-services.sh" ||
 		fail "tcp-services.sh failed on the server (see $STATE/server/tcp-services.log)"
@@ -236,4 +234,24 @@ need_canary()
 		fail "$canary missing: the relay's kernel lacks CONFIG_NET_RELAY_CANARY"
 	gsh relay 'echo "$1" > "$2"' "$1" "$canary" || fail "writing '$1' to $canary failed"
 	log "canary '$1' fired"
+}
+
+# server_listening PORT: a TCP socket of the server listens on PORT.
+server_listening()
+{
+	gexec server ss -tlnH | awk -v p=":$1" '$4 ~ p "$" { f = 1 } END { exit !f }'
+}
+
+# start_echod PORT: a single-process echo server (tests/lib/echod.pl) on the
+# server, for load tests; stop_echod PORT ends it.
+start_echod()
+{
+	gsh server 'setsid perl "$1" "$2" > /tmp/echod-$2.log 2>&1 < /dev/null & echo $! > /tmp/echod-$2.pid' \
+		"$GLIB/echod.pl" "$1" || fail "cannot start echod.pl on the server"
+	retry 10 server_listening "$1" || fail "echod.pl does not listen on $1 on the server: $(gexec server cat "/tmp/echod-$1.log")"
+}
+
+stop_echod()
+{
+	gsh server 'kill "$(cat /tmp/echod-$1.pid)" && rm -f /tmp/echod-$1.pid' "$1" > /dev/null 2>&1 || true
 }

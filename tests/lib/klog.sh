@@ -21,6 +21,8 @@ KLOG_PATTERN='KASAN|UBSAN:|BUG:|WARNING:|Oops|kernel BUG|general protection'
 KLOG_PATTERN+='|possible circular locking|inconsistent lock state|possible recursive locking'
 KLOG_PATTERN+='|suspicious RCU usage|scheduling while atomic|Invalid wait context'
 KLOG_PATTERN+='|detected stall|blocked for more than|Kernel panic|unreferenced object'
+# Not a kernel bug, but a test that ran a guest out of memory proves nothing.
+KLOG_PATTERN+='|invoked oom-killer'
 # What marks a backtrace as going through net/relay.
 KLOG_RELAY='nrelay_|net_relay'
 

@@ -74,10 +74,19 @@ sub mode_conc {
 		$rsel->add($s);
 		$wsel->add($s);
 	}
-	my $deadline = now() + 240;
+	# Fail when nothing moves for 30 s, naming the stalled connections.
+	my $progress = now();
 	while ($rsel->count) {
-		die "timeout: " . $rsel->count . " connections unfinished\n" if now() > $deadline;
+		if (now() - $progress > 30) {
+			for my $s ($rsel->handles) {
+				my $st = $c{fileno $s};
+				print "conn $st->{id}: stalled: sent $st->{sent}, received $st->{got} of $bytes bytes\n";
+			}
+			print "conc: $ok of $conns ok, $bad failed, " . $rsel->count . " stalled for 30 s\n";
+			return 1;
+		}
 		my ($r, $w) = IO::Select->select($rsel, $wsel, undef, 5);
+		$progress = now() if $r && @$r || $w && @$w;
 		for my $s (@{ $w || [] }) {
 			my $st = $c{fileno $s};
 			if ($st->{sent} == 0 && !$st->{connected}) {
