@@ -12,12 +12,15 @@
 # Only pids saved by start-topology.sh are touched, and only while their
 # command line still names this run. Logs (GUEST/console.log, start.log,
 # agent.log) stay in $KIT/run/RUN unless KEEP=0. Safe to run twice, and on a
-# run that only half started.
+# run that only half started. QEMU guests (lib/qemu.sh) get ctrl-alt-del
+# and "quit" through their monitor instead of cad and halt.
 set -euo pipefail
 
 RK_PROG=stop-topology.sh
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/qemu.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
 
 STOP_GRACE=${STOP_GRACE:-10}
 KEEP=${KEEP:-1}
@@ -72,7 +75,7 @@ if ((${#guest_pid[@]})); then
 		told=()
 		for guest in "${!guest_pid[@]}"; do
 			[[ -s $STATE/$guest/ready ]] || continue
-			rk_mconsole "$STATE" "$guest" cad > /dev/null &
+			rk_guest_cad "$STATE" "$guest" &
 			told+=("${guest_pid[$guest]}")
 		done
 		wait
@@ -80,7 +83,7 @@ if ((${#guest_pid[@]})); then
 	fi
 	for guest in "${!guest_pid[@]}"; do
 		rk_pid_alive "${guest_pid[$guest]}" || continue
-		rk_mconsole "$STATE" "$guest" halt > /dev/null &
+		rk_guest_halt "$STATE" "$guest" &
 	done
 	wait
 	wait_gone 3 "${guest_pid[@]}" || true
@@ -144,6 +147,6 @@ rm -f "$STATE"/net/*.ctl "$STATE"/net/*.pid "$STATE/netns" "$STATE/up"
 rm -rf "$STATE/uml"
 for guest in $(rk_state_guests "$STATE"); do
 	rm -rf "${STATE:?}/$guest/spool"
-	rm -f "$STATE/$guest/root.cow" "$STATE/$guest/pid"
+	rm -f "$STATE/$guest/root.cow" "$STATE/$guest/pid" "$STATE/$guest"/*.sock
 done
 echo "run $RUN: stopped (logs: $STATE/GUEST/console.log, start.log)"

@@ -122,10 +122,12 @@ rk_mconsole() {
 		"uml/$(rk_umid "$run" "$guest")/mconsole" "$@" 2> /dev/null)
 }
 
-# Path of the UML binary for a kernel kind (debug|release|stock|PATH).
+# Path of the UML binary for a kernel kind (debug|release|stock|PATH), or of
+# the bzImage for x86 (QEMU guests, lib/qemu.sh).
 rk_kernel_binary() {
 	case $1 in
 	debug | release) printf '%s/build/uml-%s/linux\n' "$KIT" "$1" ;;
+	x86) printf '%s/build/x86/arch/x86/boot/bzImage\n' "$KIT" ;;
 	stock) printf '%s\n' /usr/bin/linux.uml ;;
 	/*) printf '%s\n' "$1" ;;
 	*) printf '%s/%s\n' "$KIT" "$1" ;;
@@ -139,6 +141,7 @@ rk_kernel_build_dir() {
 
 	case $1 in
 	debug | release) printf '%s/build/uml-%s\n' "$KIT" "$1" ;;
+	x86) printf '%s/build/x86\n' "$KIT" ;;
 	stock) ;;
 	*)
 		bin=$(rk_kernel_binary "$1")

@@ -1,11 +1,13 @@
 # shellcheck shell=bash disable=SC2034  # TOPO_* are read by the sourcing scripts
 # Parser for topology files (uml/topology/*.topo); format in docs/kit.md.
 #
-#   network NAME TRANSPORT [hub]         TRANSPORT: switch (uml_switch)
+#   network NAME TRANSPORT [hub]         TRANSPORT: switch (uml_switch) or
+#                                        bridge (Linux bridge + taps, lib/qemu.sh)
 #   guest NAME                           opens a guest; the lines below belong to it
-#       kind    uml
-#       kernel  debug|release|stock|PATH
+#       kind    uml|qemu                 qemu: x86_64 guest under QEMU (lib/qemu.sh)
+#       kernel  debug|release|stock|x86|PATH   x86 (build/x86) is for kind qemu only
 #       memory  SIZE                     e.g. 256M
+#       cpus    N                        kind qemu only (default 1)
 #       iface   IFNAME NETWORK ADDR/LEN [ADDR/LEN...]
 #       route   DEST via GW              arguments of `ip route add`
 #       sysctl  KEY=VALUE                set by the guest's init before start
@@ -21,7 +23,7 @@ TOPO_GUESTS=()
 declare -gA TOPO_NET_TRANSPORT=() TOPO_NET_OPTS=() TOPO_NET_LINE=()
 declare -gA TOPO_G_LINE=() TOPO_G_KIND=() TOPO_G_KERNEL=() TOPO_G_KERNEL_LINE=()
 declare -gA TOPO_G_MEMORY=() TOPO_G_IFACES=() TOPO_G_ROUTES=() TOPO_G_START=()
-declare -gA TOPO_G_APPEND=() TOPO_G_SYSCTLS=()
+declare -gA TOPO_G_APPEND=() TOPO_G_SYSCTLS=() TOPO_G_CPUS=()
 # keyed by GUEST/IFNAME
 declare -gA TOPO_IF_NET=() TOPO_IF_ADDRS=() TOPO_IF_LINE=()
 
@@ -62,9 +64,9 @@ _topo_check_kernel() {
 	local lineno=$1 kernel=$2
 
 	case $kernel in
-	debug | release | stock) ;;
+	debug | release | stock | x86) ;;
 	*/*) ;;
-	*) _topo_error "$lineno" "kernel '$kernel': use debug, release, stock or a path to a UML binary" ;;
+	*) _topo_error "$lineno" "kernel '$kernel': use debug, release, stock, x86 or a path to a kernel" ;;
 	esac
 }
 
@@ -76,12 +78,11 @@ _topo_guest_line() {
 	read -r -a args <<< "$rest"
 	case $kw in
 	kind)
-		((${#args[@]} == 1)) || { _topo_error "$lineno" "usage: kind uml"; return; }
+		((${#args[@]} == 1)) || { _topo_error "$lineno" "usage: kind uml|qemu"; return; }
 		[[ -z ${TOPO_G_KIND[$guest]} ]] || { _topo_error "$lineno" "guest '$guest': kind given twice"; return; }
 		case ${args[0]} in
-		uml) ;;
-		qemu) _topo_error "$lineno" "kind 'qemu' is not supported yet (supported: uml)"; return ;;
-		*) _topo_error "$lineno" "unknown guest kind '${args[0]}' (supported: uml)"; return ;;
+		uml | qemu) ;;
+		*) _topo_error "$lineno" "unknown guest kind '${args[0]}' (supported: uml, qemu)"; return ;;
 		esac
 		TOPO_G_KIND[$guest]=${args[0]}
 		;;
@@ -91,6 +92,13 @@ _topo_guest_line() {
 		_topo_check_kernel "$lineno" "${args[0]}"
 		TOPO_G_KERNEL[$guest]=${args[0]}
 		TOPO_G_KERNEL_LINE[$guest]=$lineno
+		;;
+	cpus)
+		if ((${#args[@]} != 1)) || [[ ! ${args[0]} =~ ^[1-9][0-9]?$ ]]; then
+			_topo_error "$lineno" "usage: cpus N (1-99, kind qemu only)"
+			return
+		fi
+		TOPO_G_CPUS[$guest]=${args[0]}
 		;;
 	memory)
 		((${#args[@]} == 1)) || { _topo_error "$lineno" "usage: memory SIZE (e.g. 128M)"; return; }
@@ -161,7 +169,7 @@ topo_parse() {
 		network)
 			read -r -a args <<< "$rest"
 			if ((${#args[@]} < 2)); then
-				_topo_error "$lineno" "usage: network NAME TRANSPORT (TRANSPORT: switch)"
+				_topo_error "$lineno" "usage: network NAME TRANSPORT (TRANSPORT: switch, bridge)"
 				continue
 			fi
 			name=${args[0]}
@@ -179,8 +187,11 @@ topo_parse() {
 					[[ $opt == hub ]] || _topo_error "$lineno" "network '$name': unknown switch option '$opt' (known: hub)"
 				done
 				;;
-			bridge) _topo_error "$lineno" "network transport 'bridge' is not supported yet (supported: switch)"; continue ;;
-			*) _topo_error "$lineno" "unknown network transport '${args[1]}' (supported: switch)"; continue ;;
+			bridge)
+				((${#args[@]} == 2)) ||
+					{ _topo_error "$lineno" "network '$name': a bridge takes no options"; continue; }
+				;;
+			*) _topo_error "$lineno" "unknown network transport '${args[1]}' (supported: switch, bridge)"; continue ;;
 			esac
 			TOPO_NETWORKS+=("$name")
 			TOPO_NET_TRANSPORT[$name]=${args[1]}
@@ -214,8 +225,9 @@ topo_parse() {
 			TOPO_G_START[$guest]=
 			TOPO_G_APPEND[$guest]=
 			TOPO_G_SYSCTLS[$guest]=
+			TOPO_G_CPUS[$guest]=
 			;;
-		kind | kernel | memory | iface | route | sysctl | append | start)
+		kind | kernel | memory | cpus | iface | route | sysctl | append | start)
 			if [[ -z $guest ]]; then
 				# below a broken guest line: that one was reported
 				((bad_guest)) ||
@@ -233,7 +245,7 @@ topo_parse() {
 			fi
 			;;
 		*)
-			_topo_error "$lineno" "unknown keyword '$kw' (known: network guest kind kernel memory iface route sysctl append start)"
+			_topo_error "$lineno" "unknown keyword '$kw' (known: network guest kind kernel memory cpus iface route sysctl append start)"
 			;;
 		esac
 	done < "$file"
@@ -255,6 +267,16 @@ topo_finish() {
 		: "${TOPO_G_KERNEL[$guest]:=$TOPO_DEFAULT_KERNEL}"
 		: "${TOPO_G_KERNEL_LINE[$guest]:=${TOPO_G_LINE[$guest]}}"
 		: "${TOPO_G_MEMORY[$guest]:=$TOPO_DEFAULT_MEMORY}"
+		if [[ ${TOPO_G_KIND[$guest]} == qemu ]]; then
+			: "${TOPO_G_CPUS[$guest]:=1}"
+			[[ ${TOPO_G_KERNEL[$guest]} == x86 || ${TOPO_G_KERNEL[$guest]} == */* ]] ||
+				_topo_error "${TOPO_G_KERNEL_LINE[$guest]}" "guest '$guest': kind qemu needs kernel x86 (or a path to a bzImage), not '${TOPO_G_KERNEL[$guest]}'"
+		else
+			[[ ${TOPO_G_KERNEL[$guest]} != x86 ]] ||
+				_topo_error "${TOPO_G_KERNEL_LINE[$guest]}" "guest '$guest': kernel x86 needs 'kind qemu'"
+			[[ -z ${TOPO_G_CPUS[$guest]} ]] ||
+				_topo_error "${TOPO_G_LINE[$guest]}" "guest '$guest': 'cpus' is for kind qemu only (UML has one CPU)"
+		fi
 		for ifname in ${TOPO_G_IFACES[$guest]}; do
 			net=${TOPO_IF_NET[$guest/$ifname]}
 			[[ -n ${TOPO_NET_LINE[$net]:-} ]] ||
