@@ -30,6 +30,7 @@ PACKAGES=(
 	socat			# uml/console.sh: a terminal onto a guest's tty
 	qemu-system-x86 bridge-utils	# x86_64 guests (kind qemu), bridge networks
 	sparse			# scripts/compile-hygiene.sh
+	gnuplot-nox		# tests/bench.sh: bar charts in docs/benchmarks.md
 )
 
 missing_packages() {
