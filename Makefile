@@ -19,7 +19,7 @@ KERNEL_INPUTS := $(KIT)/net-relay $(KIT)/patches $(wildcard $(KIT)/net-relay/* \
 AGENT_SRC := $(KIT)/uml/guest/agent.c
 ROOTFS_BUILDER := $(KIT)/rootfs-scripts/build-rootfs.sh
 
-.PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig x86 \
+.PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig x86 x86-module \
 	patch checkpatch rootfs agent built run stop test reload gdb bench \
 	clean distclean
 
@@ -38,7 +38,7 @@ help:
 	@echo '  patch           dist/: patch series adding net/relay to a pristine 6.1'
 	@echo '  checkpatch      checkpatch.pl --strict on net/relay and dist/'
 	@echo '  rootfs agent    guest root file system, guest exec agent'
-	@echo '  run stop        start/stop the demo topology (uml/demo.sh)'
+	@echo '  run stop        start/stop the demo topology (uml/demo.sh; TOPO=x86: x86_64 relay)'
 	@echo '  test            the test suite (tests/run.sh)'
 	@echo '  reload          rebuild and reload net_relay.ko in the running relay guest'
 	@echo '  gdb             gdb on the relay guest'
@@ -65,6 +65,9 @@ module:
 x86:
 	@$(KIT)/scripts/kernel-build.sh x86
 	@touch $(BUILD)/x86/.relaykit-built
+
+x86-module:
+	@$(KIT)/scripts/kernel-build.sh x86 net/relay/net_relay.ko
 
 menuconfig:
 	@$(KIT)/scripts/kernel-tree.sh
@@ -107,8 +110,14 @@ $(BUILD)/x86/.relaykit-built: $(KERNEL_INPUTS) $(wildcard $(BUILD)/x86/.config)
 
 built: deps $(BUILD)/uml-debug/.relaykit-built $(BUILD)/uml-release/.relaykit-built rootfs agent
 
-run: built
-	$(KIT)/uml/demo.sh
+# TOPO=NAME (uml/topology/NAME.topo) or a path; a topology with a guest on
+# `kernel x86` (TOPO=x86) needs build/x86 too.
+TOPO ?= default
+TOPO_FILE = $(if $(findstring /,$(TOPO)),$(abspath $(TOPO)),$(KIT)/uml/topology/$(TOPO).topo)
+TOPO_NEEDS = $(if $(shell grep -Eqs '^[[:space:]]*kernel[[:space:]]+x86' $(TOPO_FILE) && echo y),$(BUILD)/x86/.relaykit-built)
+
+run: built $$(TOPO_NEEDS)
+	$(KIT)/uml/demo.sh $(TOPO_FILE)
 
 stop:
 	$(KIT)/uml/stop-topology.sh
@@ -116,7 +125,8 @@ stop:
 test: built
 	$(KIT)/tests/run.sh
 
-reload: deps module
+# reload.sh builds the module of the guest's own kernel (debug or x86).
+reload: deps
 	$(KIT)/uml/reload.sh
 
 gdb: deps $(BUILD)/uml-debug/.relaykit-built

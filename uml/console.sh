@@ -6,6 +6,9 @@
 #
 #   ./uml/console.sh GUEST          (env RUN, default demo)
 #
+# QEMU guests (lib/qemu.sh): the line is ttyS1, which qemu serves on
+# STATE/GUEST/console.sock itself; no holder, no mconsole.
+#
 # Leave with Ctrl-] or by ending the shell (exit, Ctrl-D). Leaving ends the
 # shell and what runs in its session (like ssh). One console per guest.
 #
@@ -24,6 +27,8 @@ set -euo pipefail
 RK_PROG=console.sh
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/qemu.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
 
 if (($# != 1)) || [[ $1 == -* ]]; then
 	echo "usage: [RUN=id] $RK_PROG GUEST" >&2
@@ -33,6 +38,7 @@ guest=$1
 rk_check_run_name "$RUN"
 rk_require_guest_up "$RUN" "$guest"
 STATE=$(rk_state_dir "$RUN")
+guest_kind=$(rk_guest_kind "$STATE" "$guest")
 EXEC=$KIT/uml/exec.sh
 [[ -t 0 && -t 1 ]] || rk_die "needs a terminal (for commands use ./uml/exec.sh)"
 command -v socat > /dev/null || rk_die "socat not found (apt-get install socat, or scripts/install-deps.sh)"
@@ -79,7 +85,8 @@ release() {
 	line=
 	[[ -z $holder_pid ]] || kill "$holder_pid" 2> /dev/null || true
 	holder_pid=
-	rm -f "$pty" "$STATE/$guest/$sock"
+	# A QEMU guest's console.sock belongs to qemu.
+	[[ $guest_kind == qemu ]] || rm -f "$pty" "$STATE/$guest/$sock"
 }
 finish() {
 	[[ -z $client_pid ]] || kill "$client_pid" 2> /dev/null || true
@@ -122,9 +129,21 @@ attach_line() {
 	[[ $reply == OK* ]] ||
 		rk_die "mconsole config ssl$n=tty:$pty failed: ${reply:-no answer} (is $tty busy in $guest?)"
 	line=$n
+	start_shell
+}
 
-	# The shell, in its own session with the line as controlling terminal.
-	RUN=$RUN "$EXEC" -t 10 "$guest" /bin/sh -c "
+# QEMU guests: ttyS1 is wired to GUEST/console.sock by qemu itself
+# (lib/qemu.sh); the guest's side of the line gets the window size.
+attach_qemu_line() {
+	tty=/dev/ttyS1
+	[[ -S $STATE/$guest/$sock ]] || rk_die "$STATE/$guest/$sock missing (qemu serial line of $guest)"
+	start_shell "stty -F $tty sane rows $(tput lines 2> /dev/null || echo 24) cols $(tput cols 2> /dev/null || echo 80);"
+}
+
+# start_shell [GUEST-SH-PREFIX]: the shell, in its own session with the
+# line as controlling terminal.
+start_shell() {
+	RUN=$RUN "$EXEC" -t 10 "$guest" /bin/sh -c "${1:-}
 		setsid -f -c /bin/sh -c 'echo \$\$ > $pidfile; cd /root;
 			exec env -i TERM=$guest_term HOME=/root LANG=C.UTF-8 \
 				PATH=/usr/sbin:/usr/bin:/sbin:/bin /bin/bash -il' \
@@ -140,7 +159,10 @@ guest_term=${TERM:-vt100}
 # come up dead in UML 6.1 (the shell gets a hangup at once): take the next.
 attached=0
 for _ in 1 2 3; do
-	if attach_line; then
+	if [[ $guest_kind == qemu ]] && attach_qemu_line; then
+		attached=1
+		break
+	elif [[ $guest_kind != qemu ]] && attach_line; then
 		attached=1
 		break
 	fi

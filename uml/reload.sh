@@ -29,12 +29,15 @@ t0=$(date +%s.%N)
 kind=$(sed -n "s/^GUEST_KERNEL='\(.*\)'$/\1/p" "$STATE/$guest/config")
 build_dir=$(rk_kernel_build_dir "$kind")
 ko=$build_dir/net/relay/net_relay.ko
-[[ $kind == debug && -n $build_dir ]] ||
-	rk_die "guest $guest runs kernel '$kind': net_relay is built in or absent there, nothing to reload (only 'debug' has it as a module)"
+[[ ($kind == debug || $kind == x86) && -n $build_dir ]] ||
+	rk_die "guest $guest runs kernel '$kind': net_relay is built in or absent there, nothing to reload (only 'debug' and 'x86' have it as a module)"
+# The module of the guest's own kernel (x86: build/x86, QEMU guests).
+target=module
+[[ $kind == x86 ]] && target=x86-module
 
 if [[ ${NO_BUILD:-0} != 1 ]]; then
-	make -C "$KIT" --no-print-directory module ||
-		rk_die "make module failed; the guest keeps the old module"
+	make -C "$KIT" --no-print-directory "$target" ||
+		rk_die "make $target failed; the guest keeps the old module"
 fi
 [[ -f $ko ]] || rk_die "$ko missing after the build"
 
