@@ -8,7 +8,9 @@
 #
 # Environment: RUN (run id, default demo), KERNEL (kernel of every guest),
 # <GUEST>_KERNEL (one guest, e.g. RELAY_KERNEL=release), START_TIMEOUT
-# (seconds until every guest is ready, default 60), ALLOW_START_FAILURE=1
+# (seconds until every guest is ready, default 60; 900 with GDB=),
+# GDB=GUEST[,GUEST] (boot those kernels under gdb in tmux: lib/gdb-start.sh),
+# ALLOW_START_FAILURE=1
 # (a guest whose start commands failed only gets a warning; demo.sh uses it).
 # Run state: $KIT/run/$RUN.
 # On any failure everything started so far is stopped again (logs are kept).
@@ -19,7 +21,11 @@ RK_PROG=start-topology.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/topology.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/topology.sh"
+# shellcheck source=lib/gdb-start.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/gdb-start.sh"
 
+# Under gdb a person may sit at a breakpoint while the others wait.
+[[ -z ${GDB:-} ]] || START_TIMEOUT=${START_TIMEOUT:-900}
 START_TIMEOUT=${START_TIMEOUT:-60}
 ROOTFS=$KIT/build/rootfs.img
 
@@ -43,9 +49,9 @@ TOPO=${1:-$KIT/uml/topology/default.topo}
 
 rk_check_run_name "$RUN"
 [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || rk_die "START_TIMEOUT='$START_TIMEOUT' is not a number of seconds"
-[[ -z ${GDB:-} ]] || rk_warn "GDB= is reserved and not supported yet; ignored"
 
 topo_parse "$TOPO" || rk_die "invalid topology $TOPO"
+gdb_check "${TOPO_GUESTS[@]}" || exit 1
 
 # Kernels: resolve kinds to binaries now, so a missing build is reported
 # against the topology line (or the variable) that asked for it.
@@ -196,6 +202,10 @@ for guest in "${TOPO_GUESTS[@]}"; do
 	# shellcheck disable=SC2206 # extra kernel arguments are words
 	[[ -z ${TOPO_G_APPEND[$guest]} ]] || args+=(${TOPO_G_APPEND[$guest]})
 	printf '%s\n' "${kernel_bin[$guest]}" "${args[@]}" > "$guest/cmdline"
+	if gdb_wanted "$guest"; then
+		gdb_start_guest "$guest" "${kernel_kind[$guest]}" "${kernel_bin[$guest]}" "${args[@]}"
+		continue
+	fi
 	setsid ip netns exec "$NETNS" "${kernel_bin[$guest]}" "${args[@]}" \
 		< /dev/null > "$guest/console.log" 2>&1 &
 	echo $! > "$guest/pid"
