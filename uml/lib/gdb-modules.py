@@ -19,6 +19,10 @@ import os
 import gdb
 
 
+# An address no kernel object has, for sections the kernel did not load.
+_NOWHERE = 0xffffffffff000000
+
+
 def _module_sections(module):
     """Section name -> load address, from the module's sect_attrs."""
     try:
@@ -72,6 +76,9 @@ Usage: rk-module-symbols DIR...  (e.g. build/uml-debug/net/relay)"""
                 name, " ".join(self.dirs)))
             return
         sections = _module_sections(module)
+        # The kernel does not load .modinfo (no address in sect_attrs);
+        # gdb would put it at 0 and print every NULL as <__UNIQUE_ID_...>.
+        sections.setdefault(".modinfo", _NOWHERE)
         text = sections.pop(".text", None)
         if text is None:
             text = int(module['core_layout']['base'])
