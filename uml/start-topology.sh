@@ -3,6 +3,7 @@
 #
 # Start a topology of UML guests joined by uml_switch, all inside a private
 # network namespace, and wait until every guest has run its start commands.
+# QEMU guests (kind qemu) and bridge networks: lib/qemu.sh, docs/x86.md.
 #
 #   ./uml/start-topology.sh [--check] [FILE]     (default uml/topology/default.topo)
 #
@@ -21,6 +22,8 @@ RK_PROG=start-topology.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/topology.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/topology.sh"
+# shellcheck source=lib/qemu.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
 # shellcheck source=lib/gdb-start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/gdb-start.sh"
 
@@ -62,11 +65,24 @@ for guest in "${TOPO_GUESTS[@]}"; do
 	where="$TOPO:${TOPO_G_KERNEL_LINE[$guest]}"
 	[[ $kind == "${TOPO_G_KERNEL[$guest]}" ]] || where="environment (${kind@Q} overrides $where)"
 	case $kind in
-	debug | release | stock | */*) ;;
-	*) rk_err "$where: guest $guest: kernel '$kind': use debug, release, stock or a path"; errors=1; continue ;;
+	debug | release | stock | x86 | */*) ;;
+	*) rk_err "$where: guest $guest: kernel '$kind': use debug, release, stock, x86 or a path"; errors=1; continue ;;
 	esac
 	bin=$(rk_kernel_binary "$kind")
-	if [[ ! -x $bin || -d $bin ]]; then
+	if [[ ${TOPO_G_KIND[$guest]} == qemu ]]; then
+		if [[ $kind != x86 && $kind != */* ]]; then
+			rk_err "$where: guest $guest: kind qemu needs kernel x86 or a path to a bzImage, not '$kind'"
+			errors=1
+		elif [[ ! -f $bin ]]; then
+			hint=
+			[[ $kind == x86 ]] && hint=" (build it: make -C $KIT x86)"
+			rk_err "$where: guest $guest: kernel '$kind': $bin does not exist$hint"
+			errors=1
+		fi
+	elif [[ $kind == x86 ]]; then
+		rk_err "$where: guest $guest: kernel x86 needs 'kind qemu'"
+		errors=1
+	elif [[ ! -x $bin || -d $bin ]]; then
 		case $kind in
 		debug | release) hint=" (build it: make -C $KIT kernel-$kind)" ;;
 		stock) hint=" (apt-get install user-mode-linux)" ;;
@@ -85,7 +101,10 @@ if ((check_only)); then
 fi
 
 [[ -f $ROOTFS ]] || rk_die "$ROOTFS missing (build it: make -C $KIT rootfs)"
-for tool in uml_switch uml_mconsole ip setsid; do
+tools=(uml_switch uml_mconsole ip setsid)
+[[ " ${TOPO_G_KIND[*]} " == *" qemu "* ]] && tools+=("$QEMU_BIN" socat)
+[[ " ${TOPO_NET_TRANSPORT[*]} " == *" bridge "* ]] && tools+=(brctl)
+for tool in "${tools[@]}"; do
 	command -v "$tool" > /dev/null || rk_die "'$tool' not found (run scripts/install-deps.sh)"
 done
 ((EUID == 0)) || rk_die "must run as root (ip netns add)"
@@ -134,6 +153,10 @@ ip -n "$NETNS" link set lo up
 # Backgrounded from a non-interactive shell they are not group leaders yet,
 # so setsid and ip netns exec exec in place and $! is the final pid.
 for net in "${TOPO_NETWORKS[@]}"; do
+	if [[ ${TOPO_NET_TRANSPORT[$net]} == bridge ]]; then
+		bridge_up "$NETNS" "$net" || rk_die "network $net: cannot make bridge $net in netns $NETNS"
+		continue
+	fi
 	opts=()
 	[[ " ${TOPO_NET_OPTS[$net]} " == *" hub "* ]] && opts+=(-hub)
 	setsid ip netns exec "$NETNS" uml_switch -unix "net/$net.ctl" "${opts[@]}" \
@@ -142,6 +165,7 @@ for net in "${TOPO_NETWORKS[@]}"; do
 	disown	# we report deaths ourselves, bash need not ("Aborted")
 done
 for net in "${TOPO_NETWORKS[@]}"; do
+	[[ ${TOPO_NET_TRANSPORT[$net]} == switch ]] || continue
 	for _ in $(seq 50); do
 		[[ -S net/$net.ctl ]] && break
 		rk_pid_alive "$(cat "net/$net.pid")" || break
@@ -184,15 +208,78 @@ write_config() {
 	chmod +x "$guest/start.sh"
 }
 
+# One accelerator for every qemu guest, probed once (lib/qemu.sh).
+accel=
 for guest in "${TOPO_GUESTS[@]}"; do
+	[[ ${TOPO_G_KIND[$guest]} == qemu ]] || continue
+	accel=$(qemu_accel "${kernel_bin[$guest]}")
+	if [[ -n ${QEMU_ACCEL:-} ]]; then
+		why="QEMU_ACCEL=$QEMU_ACCEL"
+	elif [[ $accel == kvm ]]; then
+		why="a probe boot under KVM worked"
+	else
+		why="no usable KVM: /dev/kvm missing, or a probe boot under it printed nothing"
+	fi
+	rk_info "qemu guests: ${accel^^} ($why)"
+	break
+done
+
+guest_index=0
+declare -A tap
+for guest in "${TOPO_GUESTS[@]}"; do
+	guest_index=$((guest_index + 1))
 	mkdir -p "$guest/spool"
 	write_config "$guest" "${kernel_kind[$guest]}"
+	echo "${TOPO_G_KIND[$guest]}" > "$guest/kind"
+	# Interfaces on bridge networks: a tap each, made now in the netns.
+	tap=()
+	if_index=0
+	for ifname in ${TOPO_G_IFACES[$guest]}; do
+		net=${TOPO_IF_NET[$guest/$ifname]}
+		[[ ${TOPO_NET_TRANSPORT[$net]} == bridge ]] || continue
+		tap[$ifname]=$(tap_name "$guest" "$ifname" "$guest_index")
+		bridge_add_tap "$NETNS" "$net" "${tap[$ifname]}" ||
+			rk_die "guest $guest: cannot add tap ${tap[$ifname]} to bridge $net in netns $NETNS"
+	done
+	if [[ ${TOPO_G_KIND[$guest]} == qemu ]]; then
+		netdevs=()
+		for ifname in ${TOPO_G_IFACES[$guest]}; do
+			[[ -n ${tap[$ifname]:-} ]] ||
+				rk_die "guest $guest: $ifname is on network ${TOPO_IF_NET[$guest/$ifname]}, a switch; qemu guests need a bridge network"
+			netdevs+=(-netdev "tap,id=$ifname,ifname=${tap[$ifname]},script=no,downscript=no"
+				-device "virtio-net-pci,netdev=$ifname,mac=$(guest_mac "$guest_index" "$if_index"),romfile=")
+			if_index=$((if_index + 1))
+		done
+		cmdline="console=ttyS0 root=/dev/vda rw panic=-1 umid=$(rk_umid "$RUN" "$guest")"
+		cmdline+=" init=/sbin/relaykit-init relaykit.kit=$KIT relaykit.state=$STATE/$guest relaykit.fs=9p"
+		[[ -z ${TOPO_G_APPEND[$guest]} ]] || cmdline+=" ${TOPO_G_APPEND[$guest]}"
+		mapfile -t args < <(qemu_guest_args "$guest" "${kernel_bin[$guest]}" "$accel" \
+			"${TOPO_G_MEMORY[$guest]}" "${TOPO_G_CPUS[$guest]}" "$cmdline" "${netdevs[@]}")
+		# GDB=: qemu holds the CPU until gdb.sh attaches to its gdbstub.
+		if gdb_wanted "$guest"; then
+			args+=(-S)
+			rk_info "guest $guest waits for gdb: RUN=$RUN ./uml/gdb.sh $guest (then: continue)"
+		fi
+		printf '%s\n' "$QEMU_BIN" "${args[@]}" > "$guest/cmdline"
+		: > "$guest/console.log"
+		# TMPDIR: the snapshot=on overlay of the root image goes there.
+		TMPDIR=$STATE/$guest setsid ip netns exec "$NETNS" "$QEMU_BIN" "${args[@]}" \
+			< /dev/null >> "$guest/console.log" 2>&1 &
+		echo $! > "$guest/pid"
+		disown
+		continue
+	fi
 	args=(
 		"umid=$(rk_umid "$RUN" "$guest")" uml_dir=uml
 		"mem=${TOPO_G_MEMORY[$guest]}"
 		"ubd0=$guest/root.cow,$ROOTFS" rw
 	)
 	for ifname in ${TOPO_G_IFACES[$guest]}; do
+		if [[ -n ${tap[$ifname]:-} ]]; then
+			args+=("$ifname=tuntap,${tap[$ifname]},$(guest_mac "$guest_index" "$if_index")")
+			if_index=$((if_index + 1))
+			continue
+		fi
 		args+=("$ifname=daemon,,unix,net/${TOPO_IF_NET[$guest/$ifname]}.ctl")
 	done
 	# con0 (the kernel console) goes to console.log; every other line is
@@ -249,6 +336,7 @@ while ((${#ready[@]} < ${#TOPO_GUESTS[@]})); do
 				"$STATE/$guest/console.log"
 	done
 	for net in "${TOPO_NETWORKS[@]}"; do
+		[[ ${TOPO_NET_TRANSPORT[$net]} == switch ]] || continue
 		rk_pid_alive "$(< "net/$net.pid")" ||
 			rk_die "network $net: uml_switch died; see $STATE/net/$net.log"
 	done

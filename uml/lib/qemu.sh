@@ -96,7 +96,7 @@ bridge_up() {
 	ip netns exec "$ns" brctl addbr "$net" &&
 		ip netns exec "$ns" brctl setfd "$net" 0 &&
 		ip netns exec "$ns" brctl stp "$net" off &&
-		ip -n "$ns" link set "$net" up
+		ip -n "$ns" link set dev "$net" up
 }
 
 # bridge_add_tap NETNS NET TAP: a persistent tap on the bridge; the guest
@@ -106,7 +106,7 @@ bridge_add_tap() {
 
 	ip -n "$ns" tuntap add dev "$tap" mode tap &&
 		ip netns exec "$ns" brctl addif "$net" "$tap" &&
-		ip -n "$ns" link set "$tap" up
+		ip -n "$ns" link set dev "$tap" up
 }
 
 # tap_name GUEST IFNAME GUEST-INDEX: at most 15 characters (IFNAMSIZ); the
