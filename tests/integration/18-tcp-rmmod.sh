@@ -26,7 +26,7 @@ wait "$hold_pid" || fail "held connections: client failed: $(cat "$hold_out")"
 cat "$hold_out"
 summary=$(tail -n 1 "$hold_out")
 [[ $summary == *" up=0 "* ]] || fail "relayed connections survived rmmod: $summary"
-socks=$(gexec relay ss -tanH | awk '$1 != "LISTEN" && $1 != "TIME-WAIT"')
+socks=$(relay_new_sockets)
 [ -z "$socks" ] || fail "sockets left in the relay guest after rmmod: $socks"
 
 relay_reload

@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
-wait_tcp_idle 60
+wait_tcp_idle 60 all
 relay_conns
 relay_rules
 rules=$(relay_rules | awk '{ print $1, $2, $3 }' | sort)

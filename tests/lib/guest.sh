@@ -66,6 +66,24 @@ need_relay()
 {
 	gexec relay test -e "$RELAY_PROC/rules" ||
 		fail "relay not loaded: $RELAY_PROC/rules missing in the relay guest"
+	[ -n "${RK_SOCK_BASELINE+set}" ] || RK_SOCK_BASELINE=$(relay_busy_sockets)
+}
+
+# relay_busy_sockets: TCP sockets of the relay guest that are neither
+# listening nor in TIME-WAIT ("STATE LOCAL PEER" lines).
+relay_busy_sockets()
+{
+	gexec relay ss -tanH | awk '$1 != "LISTEN" && $1 != "TIME-WAIT" { print $1, $4, $5 }'
+}
+
+# relay_new_sockets: relay_busy_sockets less those that were there when the
+# test started (need_relay): what an earlier, failed test left behind is
+# that test's failure, not this one's.
+relay_new_sockets()
+{
+	relay_busy_sockets | awk -v old="${RK_SOCK_BASELINE:-}" '
+		BEGIN { n = split(old, l, "\n"); for (i = 1; i <= n; i++) { split(l[i], f, " "); seen[f[2] " " f[3]] = 1 } }
+		!(($2 " " $3) in seen)'
 }
 
 # relay_write FILE CMD: write CMD to /proc/net/relay/FILE in one write(2);
@@ -161,9 +179,10 @@ relay_conn_lines()
 	relay_conns | awk -v p="$1" '$1 == p'
 }
 
-# wait_tcp_idle SECONDS: wait until the relay has no TCP relay left: conns
-# without tcp lines, tcp_active 0, and in `ss -tan` of the relay guest no
-# socket in a state other than LISTEN or TIME-WAIT.
+# wait_tcp_idle SECONDS [all]: wait until the relay has no TCP relay left:
+# conns without tcp lines, tcp_active 0, and in `ss -tan` of the relay guest
+# no socket in a state other than LISTEN or TIME-WAIT (with "all" also none
+# that was there before the test started).
 wait_tcp_idle()
 {
 	local deadline=$((SECONDS + $1)) conns active socks
@@ -171,7 +190,11 @@ wait_tcp_idle()
 	while :; do
 		conns=$(relay_conn_lines tcp)
 		active=$(relay_stat tcp_active)
-		socks=$(gexec relay ss -tanH | awk '$1 != "LISTEN" && $1 != "TIME-WAIT"')
+		if [ "${2:-}" = all ]; then
+			socks=$(relay_busy_sockets)
+		else
+			socks=$(relay_new_sockets)
+		fi
 		[ -z "$conns" ] && [ "$active" = 0 ] && [ -z "$socks" ] && return 0
 		if ((SECONDS >= deadline)); then
 			echo "# conns:"
