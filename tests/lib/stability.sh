@@ -67,9 +67,9 @@ stab_compare()
 		memfree_kb) ((-d <= STAB_TOL_MEMFREE)) || why+="MemFree $d kB (tolerance -$STAB_TOL_MEMFREE); " ;;
 		esac
 	done
-	log "memory $a -> $b: $summary"
-	STAB_DELTA="conn ${summary#nrelay_conn }"
-	STAB_DELTA=${STAB_DELTA/nrelay_udp_map/map}
+	log "memory $a -> $b (kB, objects): $summary"
+	# shellcheck disable=SC2034 # for the caller's note
+	STAB_DELTA=$(echo "$summary" | sed 's/nrelay_conn/conn/; s/nrelay_udp_map/map/; s/_kb//g; s/ $//')
 	[ -z "$why" ] || fail "memory not back after $b: ${why%; }"
 }
 
@@ -181,10 +181,13 @@ stab_load_stop()
 # stab_load_ok: the load got answers at all (HTTP and DNS).
 stab_load_ok()
 {
-	[[ $STAB_LOAD =~ http:\ ([0-9]+)\ ok ]] && ((BASH_REMATCH[1] > 0)) ||
-		fail "no HTTP request succeeded during the test: $STAB_LOAD"
-	[[ $STAB_LOAD =~ ([0-9]+)\ answered ]] && ((BASH_REMATCH[1] > 0)) ||
-		fail "no DNS query was answered during the test: $STAB_LOAD"
+	local n=0
+
+	[[ $STAB_LOAD =~ http:\ ([0-9]+)\ ok ]] && n=${BASH_REMATCH[1]}
+	((n > 0)) || fail "no HTTP request succeeded during the test: $STAB_LOAD"
+	n=0
+	[[ $STAB_LOAD =~ ([0-9]+)\ answered ]] && n=${BASH_REMATCH[1]}
+	((n > 0)) || fail "no DNS query was answered during the test: $STAB_LOAD"
 }
 
 # stab_fault_off: no fault injection in the relay guest (cleanup paths).
