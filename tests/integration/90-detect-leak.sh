@@ -8,7 +8,11 @@ set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
 
-need_canary leak
+# A stale copy of a pointer (an unused part of some task's stack) hides a
+# leak from kmemleak now and then: leak a few, one report is enough.
+for _ in 1 2 3 4 5; do
+	need_canary leak
+done
 expect_kernel_report 'net/relay leaked memory|nrelay_canary_leak'
 # kmemleak reports objects older than 5 s.
 sleep 6

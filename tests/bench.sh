@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/bench.sh (make bench): net/relay against the usual ways of relaying
+# TCP and UDP, measured in one run on the same UML guests
+# (uml/topology/bench.topo: the relay guest on the release kernel).
+#
+# Cases, one at a time on the relay guest (tests/bench/guest.sh up/down):
+#   forward  plain IP forwarding with routes (the path's limit; the client
+#            talks to the server's address)
+#   dnat     iptables DNAT + MASQUERADE     ipvs    IPVS NAT (ipvsadm -m)
+#   haproxy  haproxy, mode tcp              socat   socat fork per connection
+#   relay    net/relay
+# Figures, each the median of BENCH_ROUNDS rounds (every round runs every
+# case, so that the machine's drift hits all alike), with min and max:
+#   iperf3 bulk throughput both ways and the relay guest's host CPU per GiB,
+#   request/response over 1 and 50 connections, new connections per second
+#   (build/rrload from tests/bench/rrload.c), DNS queries per second (direct,
+#   dnat, ipvs, relay); once per case: idle connections held and the relay's
+#   memory per connection.
+# Results: run/bench-results/STAMP/ (raw.csv, summary.csv, benchmarks.md,
+# charts, bench.log); a full run also updates docs/benchmarks.md,
+# docs/benchmarks.csv and docs/bench/*.png.
+#
+# Environment: BENCH_QUICK=1 (1 round, 2 s transfers, 1,000 idle connections,
+# docs untouched: for developing the bench), BENCH_ROUNDS (3), BENCH_SECS
+# (iperf3 seconds each way, 8), BENCH_RR_SECS (rr, connrate, dns: 3),
+# BENCH_IDLE (10000), BENCH_SOCAT_IDLE (1000: a process per connection),
+# BENCH_CASES (all six), BENCH_DOCS (1 for a full run), RUN (bench-PID),
+# BENCH_KEEP=1 (leave the guests up at the end).
+set -euo pipefail
+
+KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=bench.sh
+RUN=${RUN:-bench-$$}
+export RUN
+STATE=$KIT/run/$RUN
+TOPO=$KIT/uml/topology/bench.topo
+RRLOAD=$KIT/build/rrload
+GUEST_SH=/relaykit/kit/tests/bench/guest.sh
+G_RRLOAD=/relaykit/kit/build/rrload
+
+FRONT=192.0.2.1
+SERVER=198.51.100.2
+CLIENT_IPS="192.0.2.10 192.0.2.11"
+ALL_CASES="forward dnat ipvs haproxy socat relay"
+DNS_CASES="forward dnat ipvs relay"	# forward = direct to the server
+
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+	ROUNDS=${BENCH_ROUNDS:-1} SECS=${BENCH_SECS:-2} RR_SECS=${BENCH_RR_SECS:-1}
+	IDLE=${BENCH_IDLE:-1000} DOCS=${BENCH_DOCS:-0}
+else
+	ROUNDS=${BENCH_ROUNDS:-3} SECS=${BENCH_SECS:-8} RR_SECS=${BENCH_RR_SECS:-3}
+	IDLE=${BENCH_IDLE:-10000} DOCS=${BENCH_DOCS:-1}
+fi
+SOCAT_IDLE=${BENCH_SOCAT_IDLE:-1000}
+((SOCAT_IDLE <= IDLE)) || SOCAT_IDLE=$IDLE
+CASES=${BENCH_CASES:-$ALL_CASES}
+CONNRATE_PARALLEL=16
+DNS_WINDOW=8		# more outstanding queries overflow UML's transmit queues
+DNS_SOCKETS=4
+IDLE_OPEN_SECS=60
+
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+OUT=$KIT/run/bench-results/$STAMP
+LOG=$OUT/bench.log
+RAW=$OUT/raw.csv
+
+err() { printf '%s: error: %s\n' "$PROG" "$*" >&2; }
+die() { err "$*"; exit 1; }
+say() { printf '%s\n' "$*" | tee -a "$LOG"; }
+warn() { printf '%s: warning: %s\n' "$PROG" "$*" | tee -a "$LOG" >&2; }
+
+for c in $CASES; do
+	[[ " $ALL_CASES " == *" $c "* ]] || die "BENCH_CASES: unknown case '$c' (known: $ALL_CASES)"
+done
+((EUID == 0)) || die "must run as root (the topology needs ip netns)"
+for f in "$KIT/build/uml-release/linux" "$KIT/build/rootfs.img" "$KIT/build/agent"; do
+	[[ -e $f ]] || die "$f missing: run 'make bench' (or make kernel-release rootfs agent)"
+done
+for tool in gcc perl gnuplot; do
+	command -v "$tool" > /dev/null || die "'$tool' not found (scripts/install-deps.sh)"
+done
+
+mkdir -p "$OUT"
+: > "$LOG"
+echo "case,metric,round,value" > "$RAW"
+
+# The load tool runs in the guests from the kit (hostfs): static, no libs.
+if [[ ! -x $RRLOAD || $KIT/tests/bench/rrload.c -nt $RRLOAD ]]; then
+	gcc -static -O2 -Wall -Wextra -o "$RRLOAD" "$KIT/tests/bench/rrload.c" ||
+		die "cannot build $RRLOAD from tests/bench/rrload.c"
+fi
+
+gx() { "$KIT/uml/exec.sh" "$@"; }
+
+# Guests are stopped whatever happens (BENCH_KEEP=1 keeps them for a look).
+started=0
+cleanup() {
+	local rc=$?
+
+	trap - EXIT INT TERM
+	if ((started)); then
+		if [[ ${BENCH_KEEP:-0} == 1 ]]; then
+			echo "$PROG: guests left up: RUN=$RUN ./uml/stop-topology.sh" >&2
+		else
+			"$KIT/uml/stop-topology.sh" "$RUN" >> "$LOG" 2>&1 || true
+		fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'err interrupted; exit 130' INT
+trap 'err terminated; exit 143' TERM
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+LOAD_START=$(load1)
+T_START=$(date +%s)
+say "bench: RUN=$RUN rounds=$ROUNDS iperf3=${SECS}s rr=${RR_SECS}s idle=$IDLE cases: $CASES"
+say "bench: results in $OUT (log: $LOG)"
+if awk -v l="$LOAD_START" 'BEGIN { exit !(l > 2) }'; then
+	warn "load average $LOAD_START > 2: other work on this machine will make the figures noisy"
+fi
+
+# A guest that hangs at boot on a busy host gets a second chance.
+started=1
+if ! START_TIMEOUT=120 "$KIT/uml/start-topology.sh" "$TOPO" >> "$LOG" 2>&1; then
+	warn "topology did not start; once more (see $LOG)"
+	START_TIMEOUT=180 "$KIT/uml/start-topology.sh" "$TOPO" >> "$LOG" 2>&1 ||
+		die "cannot start $TOPO (see $LOG and $STATE/*/console.log)"
+fi
+RELAY_PGID=$(< "$STATE/relay/pid")
+
+KERNEL_RELAY=$(gx relay uname -rv)
+KERNEL_STOCK=$(gx client uname -r)
+say "bench: relay kernel $KERNEL_RELAY; client/server $KERNEL_STOCK"
+
+record() {	# CASE METRIC ROUND VALUE
+	echo "$1,$2,$3,$4" >> "$RAW"
+}
+
+# Host CPU ticks of every process of the relay guest (its UML kernel and
+# the host processes of its guest processes: one process group, setsid).
+relay_ticks() {
+	perl -e '
+		my ($pg, $t) = (shift, 0);
+		for my $f (glob "/proc/[0-9]*/stat") {
+			open(my $h, "<", $f) or next;
+			my $s = <$h> // next;
+			$s =~ s/^.*\) //;
+			my @a = split / /, $s;
+			$t += $a[11] + $a[12] + $a[13] + $a[14] if $a[2] == $pg;
+		}
+		print "$t\n";' "$RELAY_PGID"
+}
+CLK_TCK=$(getconf CLK_TCK)
+
+# field KEY LINE: the value of KEY=VALUE in an rrload output line.
+field() {
+	local kv
+
+	for kv in $2; do
+		[[ $kv == "$1="* ]] && { echo "${kv#*=}"; return 0; }
+	done
+	return 1
+}
+
+target_of() { [[ $1 == forward ]] && echo "$SERVER" || echo "$FRONT"; }
+
+# iperf CASE ROUND DIR(up|down): throughput and relay CPU per GiB.
+measure_iperf() {
+	local c=$1 round=$2 dir=$3 t0 t1 json res rev=()
+
+	[[ $dir == down ]] && rev=(-R)
+	t0=$(relay_ticks)
+	if ! json=$(gx -t $((SECS + 60)) client iperf3 -c "$(target_of "$c")" -t "$SECS" -J "${rev[@]}" 2>> "$LOG"); then
+		warn "$c: iperf3 $dir failed: $(perl -MJSON::PP -e 'print eval { decode_json(join "", <>)->{error} } // "no output"' <<< "$json")"
+		return 0
+	fi
+	t1=$(relay_ticks)
+	res=$(perl -MJSON::PP -e '
+		my $j = decode_json(join "", <STDIN>);
+		my $s = $j->{end}{sum_received} or die "no sum_received\n";
+		my ($ticks, $hz) = @ARGV;
+		printf "%.1f %.2f %d\n", $s->{bits_per_second} / 1e6,
+			$s->{bytes} ? $ticks / $hz / ($s->{bytes} / 2**30) : 0, $s->{bytes};
+	' "$((t1 - t0))" "$CLK_TCK" <<< "$json") || { warn "$c: iperf3 $dir: unreadable result"; return 0; }
+	read -r mbit cpu bytes <<< "$res"
+	record "$c" "tput_$dir" "$round" "$mbit"
+	record "$c" "cpu_$dir" "$round" "$cpu"
+	say "  $c: iperf3 $dir $mbit Mbit/s, relay CPU $cpu s/GiB ($bytes bytes)"
+}
+
+# rrload CASE ROUND METRIC KEY ARGS...: run rrload in the client, record KEY.
+measure_rrload() {
+	local c=$1 round=$2 metric=$3 key=$4 out v
+
+	shift 4
+	if ! out=$(gx -t $((RR_SECS + 60)) client "$G_RRLOAD" "$@" 2>> "$LOG"); then
+		warn "$c: rrload $* failed: $out"
+		return 0
+	fi
+	echo "    $c: $out" >> "$LOG"
+	v=$(field "$key" "$out") || { warn "$c: no $key in '$out'"; return 0; }
+	record "$c" "$metric" "$round" "$v"
+	case $metric in
+	dns) record "$c" dns_lost "$round" "$(field lost "$out")" ;;
+	connrate) record "$c" connrate_failed "$round" "$(field failed "$out")" ;;
+	esac
+	say "  $c: $metric $v/s"
+}
+
+case_up() { gx relay "$GUEST_SH" up "$1" >> "$LOG" 2>&1 || { warn "$1: set-up failed (see $LOG)"; return 1; }; }
+case_down() { gx relay "$GUEST_SH" down "$1" >> "$LOG" 2>&1 || warn "$1: take-down failed (see $LOG)"; }
+
+run_case() {
+	local c=$1 round=$2 target
+
+	target=$(target_of "$c")
+	case_up "$c" || return 0
+	measure_iperf "$c" "$round" up
+	measure_iperf "$c" "$round" down
+	measure_rrload "$c" "$round" rr1 rate rr "$target" 7 1 "$RR_SECS" 64
+	measure_rrload "$c" "$round" rr50 rate rr "$target" 7 50 "$RR_SECS" 64
+	# shellcheck disable=SC2086 # two source addresses
+	measure_rrload "$c" "$round" connrate rate connrate "$target" 7 "$RR_SECS" "$CONNRATE_PARALLEL" $CLIENT_IPS
+	if [[ " $DNS_CASES " == *" $c "* ]]; then
+		measure_rrload "$c" "$round" dns rate dns "$target" 53 "$RR_SECS" "$DNS_WINDOW" "$DNS_SOCKETS" www.relay.test
+	fi
+	case_down "$c"
+}
+
+# Idle connections: open up to COUNT through the case, check each with an
+# echo, and take the relay guest's memory before and while they are held.
+mem_snapshot() { gx relay "$GUEST_SH" mem 2> /dev/null; }
+
+run_idle() {
+	local c=$1 count=$IDLE status=$STATE/client/bench-hold.status before after line pid job res
+
+	[[ $c == socat ]] && count=$SOCAT_IDLE
+	case_up "$c" || return 0
+	rm -f "$status"
+	before=$(mem_snapshot) || { warn "$c: memory snapshot failed"; case_down "$c"; return 0; }
+	gx -t $((IDLE_OPEN_SECS + 200)) client "$G_RRLOAD" hold "$(target_of "$c")" 7 "$count" 64 \
+		"$IDLE_OPEN_SECS" /relaykit/run/bench-hold.status 120 >> "$LOG" 2>&1 &
+	job=$!
+	for _ in $(seq $((IDLE_OPEN_SECS * 10 + 300))); do
+		[[ -s $status ]] && break
+		kill -0 "$job" 2> /dev/null || break
+		sleep 0.1
+	done
+	if [[ ! -s $status ]]; then
+		warn "$c: the idle connections were not reported (see $LOG)"
+		wait "$job" || true
+		case_down "$c"
+		return 0
+	fi
+	line=$(< "$status")
+	after=$(mem_snapshot) || after=
+	pid=$(field pid "$line")
+	gx client kill -USR1 "$pid" >> "$LOG" 2>&1 || true
+	wait "$job" || warn "$c: rrload hold failed (see $LOG)"
+	echo "    $c: $line" >> "$LOG"
+	res=$(perl -e '
+		my ($held, $before, $after) = @ARGV;
+		my (%b, %a);
+		for ([\%b, $before], [\%a, $after]) {
+			my ($h, $text) = @$_;
+			for (split /\n/, $text) {
+				my @f = split;
+				$h->{"mem:$f[1]"} = $f[2] * 1024 if $f[0] eq "mem";
+				$h->{"slab:$f[1]"} = $f[2] * $f[3] if $f[0] eq "slab";
+			}
+		}
+		exit 1 unless $held > 0 && defined $a{"mem:MemFree"};
+		# What a socket costs wherever it lives: the sock, its inode, and
+		# for user space its file, dentry and epoll entry.
+		my $sock = qr/^slab:(TCP|tw_sock_TCP|request_sock_TCP|sock_inode_cache|dentry|filp|eventpoll_epi|eventpoll_pwq|skbuff_\w+)$/;
+		my ($sockets, $nrelay) = (0, 0);
+		for my $k (keys %a) {
+			my $d = $a{$k} - ($b{$k} // 0);
+			$sockets += $d if $k =~ $sock;
+			$nrelay += $d if $k =~ /^slab:nrelay/;
+		}
+		my $free = $b{"mem:MemFree"} - $a{"mem:MemFree"};
+		my $slab = $a{"mem:Slab"} - $b{"mem:Slab"};
+		printf "%.0f %.0f %.0f %.0f\n", $free / $held, $slab / $held,
+			($free - $sockets) / $held, $nrelay / $held;
+	' "$(field held "$line")" "$before" "$after") || res=
+	record "$c" idle_held 1 "$(field held "$line")"
+	if [[ -n $res ]]; then
+		read -r free slab beyond nrelay <<< "$res"
+		record "$c" idle_mem 1 "$free"
+		record "$c" idle_slab 1 "$slab"
+		record "$c" idle_beyond 1 "$beyond"
+		[[ $c != relay ]] || record "$c" idle_nrelay 1 "$nrelay"
+	fi
+	say "  $c: idle $line; per connection: MemFree ${free:-?} B, slab ${slab:-?} B, beyond sockets ${beyond:-?} B"
+	case_down "$c"
+	unset free slab beyond nrelay
+}
+
+# Every round runs every case; the order rotates so that no case always
+# comes first after the idle pause (or last, after the others' TIME_WAITs).
+read -ra cases <<< "$CASES"
+for ((round = 1; round <= ROUNDS; round++)); do
+	say "round $round/$ROUNDS ($(date +%T), load $(load1))"
+	for ((i = 0; i < ${#cases[@]}; i++)); do
+		run_case "${cases[(i + round - 1) % ${#cases[@]}]}" "$round"
+	done
+done
+say "idle connections ($(date +%T), load $(load1))"
+for c in "${cases[@]}"; do
+	run_idle "$c"
+done
+
+LOAD_END=$(load1)
+T_END=$(date +%s)
+if [[ ${MAKELEVEL:-} ]]; then
+	COMMAND="make bench"
+else
+	COMMAND="tests/bench.sh"
+fi
+ENV_SET=$(env | grep -E '^BENCH_[A-Z_]+=' | sort | tr '\n' ' ' || true)
+[[ -z $ENV_SET ]] || COMMAND="$ENV_SET$COMMAND"
+{
+	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "command=$COMMAND"
+	echo "kernel_relay=$KERNEL_RELAY"
+	echo "kernel_stock=$KERNEL_STOCK"
+	echo "host=$(nproc) CPUs, $(uname -r), $(awk '/^model name/ { sub(/^[^:]*: /, ""); print; exit }' /proc/cpuinfo)"
+	echo "load=$LOAD_START at the start, $LOAD_END at the end"
+	echo "duration=$(((T_END - T_START) / 60)) min $(((T_END - T_START) % 60)) s"
+	echo "rounds=$ROUNDS"
+	echo "secs=$SECS"
+	echo "rr_secs=$RR_SECS"
+	echo "idle=$IDLE"
+	echo "socat_idle=$SOCAT_IDLE"
+	echo "cases=$CASES"
+	echo "connrate_parallel=$CONNRATE_PARALLEL"
+	echo "dns_window=$DNS_WINDOW"
+	echo "dns_sockets=$DNS_SOCKETS"
+} > "$OUT/meta"
+
+perl "$KIT/tests/bench/report.pl" "$OUT" >> "$LOG" 2>&1 || die "report failed (see $LOG)"
+say "bench: done in $(((T_END - T_START) / 60)) min $(((T_END - T_START) % 60)) s; report $OUT/benchmarks.md"
+if ((DOCS)); then
+	mkdir -p "$KIT/docs/bench"
+	cp "$OUT/benchmarks.md" "$KIT/docs/benchmarks.md"
+	cp "$OUT/summary.csv" "$KIT/docs/benchmarks.csv"
+	cp "$OUT/raw.csv" "$KIT/docs/bench/raw.csv"
+	cp "$OUT"/*.png "$KIT/docs/bench/"
+	say "bench: docs/benchmarks.md, docs/benchmarks.csv, docs/bench/ updated"
+fi

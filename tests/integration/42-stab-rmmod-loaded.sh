@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rmmod net_relay with 1,000 live TCP relays (idle connections held open
+# by the client to an echo service) and 10,000 UDP mappings (one datagram
+# from each of 10,000 client source ports).  rmmod must finish in bounded
+# time, every relayed connection must be closed (the client sees EOF or a
+# reset on all of them), no socket may be left in the relay guest, the
+# relay serves right after insmod, and memory is back within tolerance.
+set -euo pipefail
+# shellcheck source=../lib/guest.sh
+source "$(dirname "$0")/../lib/guest.sh"
+# shellcheck source=../lib/stability.sh
+source "$(dirname "$0")/../lib/stability.sh"
+
+TCP_CONNS=${STAB_RMMOD_TCP:-1000}
+UDP_FLOWS=${STAB_RMMOD_UDP:-10000}
+ECHO_PORT=7007
+UDP_PORT=5300
+
+need_relay
+relay_is_module || skip "net_relay is built into the relay's kernel: nothing to unload"
+trap 'stop_echod $ECHO_PORT; relay_restore; stab_cleanup' EXIT
+stab_settle 30
+stab_snapshot before
+
+stab_start_echod $ECHO_PORT
+rule "add tcp $ECHO_PORT $SERVER_IP:$ECHO_PORT"
+# Nothing listens there on the server: the mappings are made all the same.
+rule "add udp $UDP_PORT $SERVER_IP:$UDP_PORT"
+
+hold_out=$STAB_DIR/hold.out
+gexec client rm -f /tmp/hold.ready
+EXEC_TIMEOUT=400 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 300 /tmp/hold.ready' \
+	"$GSTAB/load.pl" "$RELAY_FRONT" "$TCP_CONNS" > "$hold_out" 2>&1 &
+hold_pid=$!
+held() { [ "$(relay_stat tcp_active)" -ge "$TCP_CONNS" ]; }
+retry 120 held || fail "$TCP_CONNS held connections did not show up: tcp_active=$(relay_stat tcp_active), client: $(gexec client cat /tmp/hold.ready 2> /dev/null)"
+
+out=$(EXEC_TIMEOUT=120 gexec client perl "$GSTAB/udpraw.pl" flows "$CLIENT_IP" "$RELAY_FRONT" "$UDP_PORT" 20000 "$UDP_FLOWS" 1000) ||
+	fail "UDP flows: $out"
+log "$out"
+mapped() { [ "$(relay_stat udp_mappings)" -ge "$UDP_FLOWS" ]; }
+retry 10 mapped || true
+tcp=$(relay_stat tcp_active)
+maps=$(relay_stat udp_mappings)
+log "before rmmod: tcp_active=$tcp udp_mappings=$maps"
+# A datagram may get lost on the way (uml_switch); 1 % is no concern here.
+((maps >= UDP_FLOWS * 99 / 100)) || fail "only $maps of $UDP_FLOWS UDP mappings were made"
+stab_snapshot loaded
+
+t0=$(now_ms)
+out=$(gexec -t 120 relay rmmod net_relay 2>&1) || fail "rmmod net_relay with $tcp relays and $maps mappings: $out"
+rmmod_ms=$(($(now_ms) - t0))
+log "rmmod took $rmmod_ms ms"
+stab_relay_gone
+wait "$hold_pid" || fail "the holding client failed: $(cat "$hold_out")"
+summary=$(tail -n 1 "$hold_out")
+log "$summary"
+[[ $summary == *"closed $TCP_CONNS, open 0" ]] || fail "relayed connections not closed by rmmod: $summary"
+stab_no_sockets
+
+relay_reload
+stab_serves
+stab_settle 30
+stab_no_sockets
+stab_snapshot after
+stab_compare before after
+stab_kmemleak
+note "rmmod with $tcp TCP relays and $maps UDP mappings in $rmmod_ms ms; delta $STAB_DELTA"
