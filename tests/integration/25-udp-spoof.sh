@@ -23,11 +23,14 @@ relay_port=${relay_port##*:}
 log "mapping $CLIENT_IP:$port -> $RELAY_BACK:$relay_port"
 
 gexec server ip addr add "$spoof_ip/24" dev eth0
-# A fake answer (any payload will do: the client counts every datagram).
+# Fake answers (any payload will do: the client counts every datagram): from
+# the backend's address but another port, from another address but port 53,
+# and to a relay port next to the mapping's.  (dnsmasq holds
+# 198.51.100.2:53, so that exact source cannot be faked from here.)
 gsh server '
 	echo spoof | socat -u - "UDP-SENDTO:$1:$2,sourceport=5555"
 	echo spoof | socat -u - "UDP-SENDTO:$1:$2,bind=$3:53"
-	echo spoof | socat -u - "UDP-SENDTO:$1:$((${2} + 1)),sourceport=53"' \
+	echo spoof | socat -u - "UDP-SENDTO:$1:$(($2 + 1)),bind=$3:53"' \
 	"$RELAY_BACK" "$relay_port" "$spoof_ip" || fail "could not send the spoofed datagrams from the server"
 
 wait "$watch_pid" || true
