@@ -7,5 +7,8 @@ set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
 
+# UML selects ARCH_NO_PREEMPT, and DEBUG_ATOMIC_SLEEP depends on its absence.
+grep -qx 'CONFIG_DEBUG_ATOMIC_SLEEP=y' "$KIT/build/uml-debug/.config" ||
+	skip "CONFIG_DEBUG_ATOMIC_SLEEP cannot be set on UML (ARCH_NO_PREEMPT): no detector to prove"
 need_canary atomic-sleep
 expect_kernel_report 'sleeping function called from invalid context|scheduling while atomic'
