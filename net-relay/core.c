@@ -116,8 +116,7 @@ static void nrelay_rule_del(struct nrelay_net *rn, struct nrelay_rule *r)
 			nrelay_tcp_unlisten(r);
 		nrelay_tcp_close_conns(rn, r);
 	} else {
-		/*
-		 * A packet that found @r before it left the list may still
+		/* A packet that found @r before it left the list may still
 		 * map a flow to it: wait for those, then drop its mappings.
 		 * Readers of the dropped mappings may use @r until the RCU
 		 * free.

@@ -387,8 +387,7 @@ static struct kunit_case nrelay_udp_table_cases[] = {
 
 static bool nrelay_test_own_cache;
 
-/*
- * In a module, KUnit runs the suites before the module's init function,
+/* In a module, KUnit runs the suites before the module's init function,
  * so the mapping cache may not exist yet: make one for the suite.
  */
 static int nrelay_udp_table_suite_init(struct kunit_suite *suite)

@@ -100,8 +100,7 @@ static int nrelay_port_parse(const char *s, __be16 *port)
 	return 0;
 }
 
-/*
- * Parse "IP:PORT", or "PORT" alone when @port_only is allowed (then the
+/* Parse "IP:PORT", or "PORT" alone when @port_only is allowed (then the
  * address is the IPv4 wildcard). "[IPV6]:PORT" is recognised so that the
  * caller can say IPv6 is not supported yet rather than "bad syntax".
  */

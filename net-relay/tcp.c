@@ -197,8 +197,7 @@ static int nrelay_conn_check_connect(struct nrelay_conn *conn)
 	return 1;
 }
 
-/*
- * Move what one side has received to the other side, as much as the
+/* Move what one side has received to the other side, as much as the
  * other side can take. Return 1 when the budget ran out with more to do,
  * 0 when this direction must wait for a callback, or -errno.
  */

@@ -78,8 +78,7 @@ static bool nrelay_is_untracked(const struct sk_buff *skb)
 #endif
 }
 
-/*
- * Rewrite an address of the packet's IP header, fixing the header
+/* Rewrite an address of the packet's IP header, fixing the header
  * checksum and, when @check is given, the transport checksum too.
  */
 static void nrelay_set_addr(struct sk_buff *skb, struct iphdr *iph,
@@ -265,8 +264,7 @@ static bool nrelay_icmp_is_error(u8 type)
 	       type == ICMP_PARAMETERPROB || type == ICMP_SOURCE_QUENCH;
 }
 
-/*
- * Pull an ICMP error that quotes a UDP datagram; return the offset of
+/* Pull an ICMP error that quotes a UDP datagram; return the offset of
  * the quoted UDP header, or 0 if this is not such a packet.
  */
 static unsigned int nrelay_icmp_pull(struct sk_buff *skb)
