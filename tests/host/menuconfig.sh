@@ -70,18 +70,29 @@ highlighted()
 		}' "${1:-entry}"
 }
 
-# settle: wait until the screen holds still (menuconfig has redrawn).
+# settle: wait until the screen holds still for 0.2 s (menuconfig redrew).
 settle()
 {
-	local before now i
+	local before now i still=0
 
 	before=$(tmux -L "$SOCK" capture-pane -p -e -t "$SESSION")
-	for i in $(seq 40); do
+	for i in $(seq 60); do
 		sleep 0.05
 		now=$(tmux -L "$SOCK" capture-pane -p -e -t "$SESSION")
-		[ "$now" = "$before" ] && [ "$i" -gt 2 ] && return 0
+		if [ "$now" = "$before" ]; then
+			still=$((still + 1))
+			[ "$still" -lt 4 ] || return 0
+		else
+			still=0
+		fi
 		before=$now
 	done
+}
+
+# title: the title of the dialog on screen (in its top border).
+title()
+{
+	screen | sed -n 's/^ *[│ ]*┌─*\(.*[^─]\)─*┐.*/\1/p' | sed 's/^ *//; s/ *$//' | head -n 1
 }
 
 key()
@@ -107,17 +118,25 @@ down_to()
 	fail "menuconfig: no entry /$1/ below the highlight (last: '$cur')"
 }
 
-# exit_menu: Right to < Exit >, Enter.
+# exit_menu: Right to < Exit >, Enter; the dialog on screen must change.
 exit_menu()
 {
-	local i
+	local i was now
 
+	was=$(title)
 	for i in $(seq 5); do
 		[ "$(highlighted button)" = "< Exit >" ] && break
 		key Right
 	done
-	[ "$(highlighted button)" = "< Exit >" ] || { screen; fail "menuconfig: cannot highlight < Exit >"; }
+	[ "$(highlighted button)" = "< Exit >" ] || { screen; fail "menuconfig: cannot highlight < Exit > in '$was'"; }
 	key Enter
+	for i in $(seq 50); do
+		now=$(title)
+		[ "$now" = "$was" ] || break
+		sleep 0.1
+	done
+	[ "$now" != "$was" ] || { screen; fail "menuconfig: < Exit > did not leave '$was'"; }
+	log "< Exit >: '$was' -> '$now'"
 }
 
 # menuconfig_set y|m: one menuconfig session setting the entry to y or m.
@@ -166,7 +185,8 @@ menuconfig_set()
 	done
 	screen | grep -q 'Do you wish to save your new configuration' || { screen; fail "menuconfig: no save question after < Exit >"; }
 	[ "$(highlighted button)" = "< Yes >" ] || { screen; fail "menuconfig: < Yes > not highlighted"; }
-	key Enter
+	# No settle: menuconfig writes .config and exits, the screen goes.
+	tmux -L "$SOCK" send-keys -t "$SESSION" Enter
 	for i in $(seq 100); do
 		[ -e "$rcfile" ] && break
 		sleep 0.1
@@ -203,9 +223,12 @@ build_relay()
 }
 
 t0=$SECONDS
+real_sum=$(sha256sum < "$KIT/build/uml-debug/.config")
 cp "$KIT/build/uml-debug/.config" "$SCRATCH/.config"
 menuconfig_set y
 build_relay y
 menuconfig_set m
 build_relay m
+[ "$(sha256sum < "$KIT/build/uml-debug/.config")" = "$real_sum" ] ||
+	fail "build/uml-debug/.config changed during the test (a build by someone else?)"
 note "M -> * -> M with keystrokes, built both ways in $((SECONDS - t0)) s"
