@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Compile hygiene of net/relay: recompile it with W=1 (extra gcc warnings)
+# and C=2 (sparse on every file) in the kernels where it is a module with
+# every option on: build/uml-debug (ARCH=um) and build/x86 (x86_64). Any
+# warning or error fails, and is printed with the kernel it came from.
+#
+# Usage: scripts/compile-hygiene.sh [debug|x86...]     (default: debug x86)
+# Needs the kernels built already (make kernel-debug, make x86): only
+# net/relay is compiled here. Logs: build/log/hygiene-KIND.log.
+#
+# The objects are deleted first, so that every file really is compiled with
+# W=1; the next normal build recompiles them without it (seconds).
+
+set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# check KIND: prints the offending lines; returns 1 if there are any.
+check() {
+	local kind=$1 log bad other
+
+	kind_setup "$kind" || die "unknown kernel kind '$kind' (debug, x86)"
+	log=$LOGDIR/hygiene-$kind.log
+	[[ -f $KOUT/.config && -f $KOUT/include/generated/autoconf.h ]] ||
+		die "${KOUT#"$KIT"/} is not built yet (make ${kind/debug/kernel-debug})"
+	grep -qE '^CONFIG_NET_RELAY=[ym]' "$KOUT/.config" ||
+		die "${KOUT#"$KIT"/}/.config has no CONFIG_NET_RELAY"
+	command -v sparse > /dev/null || die "sparse not found (scripts/install-deps.sh)"
+
+	rm -f "$KOUT"/net/relay/*.o "$KOUT"/net/relay/.*.o.cmd
+	log "$kind: W=1 C=2 net/relay/ (log: ${log#"$KIT"/})"
+	if ! kmake "$KOUT" -j"$JOBS" W=1 C=2 net/relay/ > "$log" 2>&1; then
+		printf '%s: %s: build failed:\n' "${0##*/}" "$kind" >&2
+		grep -E 'error|warning' "$log" >&2 || tail -n 20 "$log" >&2
+		return 1
+	fi
+	# gcc and sparse both say "warning:" / "error:". W=1 also recompiles
+	# the arch's asm-offsets files (their command line changed), which
+	# have W=1 warnings of their own: only net/relay's count.
+	other=$(grep -E '(warning|error):' "$log" | grep -Ev '(^|/)net/relay/' || true)
+	[[ -z $other ]] ||
+		log "$kind: ignored, outside net/relay: $(wc -l <<< "$other") warning line(s), see ${log#"$KIT"/}"
+	bad=$(grep -E '(warning|error):' "$log" | grep -E '(^|/)net/relay/' | sort -u || true)
+	if [[ -n $bad ]]; then
+		printf '%s: %s: warnings in net/relay (W=1, sparse):\n%s\n' "${0##*/}" "$kind" "$bad" >&2
+		return 1
+	fi
+	log "$kind: clean ($(grep -c '^  CHECK' "$log") files checked by sparse)"
+}
+
+main() {
+	local kind rc=0
+	local -a kinds=("$@")
+
+	((${#kinds[@]})) || kinds=(debug x86)
+	lock_build
+	"$KIT/scripts/kernel-tree.sh"
+	mkdir -p "$LOGDIR"
+	for kind in "${kinds[@]}"; do
+		check "$kind" || rc=1
+	done
+	return "$rc"
+}
+
+main "$@"
