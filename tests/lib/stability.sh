@@ -199,9 +199,6 @@ stab_fault_off()
 		for f in failslab fail_page_alloc; do
 			echo 0 > $d/$f/probability; echo 1 > $d/$f/times
 		done
-		for c in nrelay_conn nrelay_udp_map; do
-			[ -e /sys/kernel/slab/$c/failslab ] && echo 0 > /sys/kernel/slab/$c/failslab
-		done
 		for p in /proc/[0-9]*; do
 			[ -w $p/make-it-fail ] && echo 0 > $p/make-it-fail
 		done 2> /dev/null

@@ -14,8 +14,8 @@
 #       DNS queries for www.relay.test at QPS, a new source port every 20
 #       (mapping churn); prints "dns: N sent, A answered"
 #   load.pl hold HOST PORT CONNS SECONDS READYFILE
-#       open CONNS idle connections (sends nothing), write how many are up
-#       to READYFILE, then wait SECONDS or until every one was closed by the
+#       open CONNS idle connections (sends nothing; failed connects are
+#       tried again for up to 60 s), write how many are up to READYFILE, then wait SECONDS or until every one was closed by the
 #       peer; prints "hold: opened N, failed F, closed C, open O"
 #   load.pl slow HOST PORT CONNS SECONDS
 #       slowloris: keep CONNS idle connections open, reconnecting those the
@@ -118,16 +118,19 @@ sub mode_dns {
 
 sub mode_hold {
 	my ($host, $port, $conns, $secs, $ready) = @_;
-	my (@pending, @up, $failed);
-	$failed = 0;
-	# In batches, so that the relay's accept backlog is not the limit.
-	while (@up + $failed < $conns) {
+	my (@pending, @up);
+	my $failed = 0;
+	# In batches, so that the relay's accept backlog is not the limit; a
+	# connect that fails (a SYN lost on the switch) is tried again, for at
+	# most 60 s.
+	my $give_up = now() + 60;
+	while (@up < $conns && now() < $give_up) {
 		for (1 .. 100) {
-			last if @up + @pending + $failed >= $conns;
+			last if @up + @pending >= $conns;
 			my $s = connect_nb($host, $port);
 			$s ? push(@pending, $s) : $failed++;
 		}
-		my $deadline = now() + 10;
+		my $deadline = now() + 5;
 		while (@pending && now() < $deadline) {
 			my $sel = IO::Select->new(@pending);
 			my (undef, $w) = IO::Select->select(undef, $sel, undef, 1);

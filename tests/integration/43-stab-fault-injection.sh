@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Allocation failures injected into the relay's allocations while traffic
+# flows (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, debugfs):
+#
+# 1. failslab, cache-filter=Y, on the relay's own caches nrelay_conn (one
+#    per TCP relay, GFP_KERNEL at accept) and nrelay_udp_map (one per UDP
+#    flow, GFP_ATOMIC in the netfilter hook): every injected failure must be
+#    counted, exactly, in tcp_alloc_failed + udp_alloc_failed.
+# 2. fail_page_alloc, min-order=2, task-filter=Y with make-it-fail on the
+#    per-cpu kworkers: the pump's 16 KiB buffer (kmalloc > 8 KiB comes from
+#    the page allocator) fails in the relay's work items; tcp_alloc_failed
+#    must count it.  Bounded by `times`.
+#
+# No oops or warning (the runner's check), no leak, memory back, and
+# normal service once injection stops.
+set -euo pipefail
+# shellcheck source=../lib/guest.sh
+source "$(dirname "$0")/../lib/guest.sh"
+# shellcheck source=../lib/stability.sh
+source "$(dirname "$0")/../lib/stability.sh"
+
+SLAB_TIMES=${STAB_FAILSLAB_TIMES:-200}
+PAGE_TIMES=${STAB_FAILPAGE_TIMES:-50}
+DBG=/sys/kernel/debug
+
+need_relay
+gexec relay test -d $DBG/failslab -a -d $DBG/fail_page_alloc ||
+	fail "no $DBG/failslab or fail_page_alloc in the relay guest (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS)"
+# In 6.1 /sys/kernel/slab/CACHE/failslab is read-only: the caches are
+# marked at boot (slub_debug=A,nrelay_conn,nrelay_udp_map on the relay's
+# kernel command line, tests/stability/stability.topo); a marked cache is
+# never merged with another one.
+for c in nrelay_conn nrelay_udp_map; do
+	[ "$(gexec relay cat /sys/kernel/slab/$c/failslab)" = 1 ] ||
+		fail "the relay's cache $c is not marked for failslab: boot the relay guest with slub_debug=A,nrelay_conn,nrelay_udp_map (topology 'append', see tests/stability/stability.topo)"
+done
+trap 'stab_fault_off; stab_load_stop > /dev/null 2>&1 || true; relay_restore; stab_cleanup' EXIT
+stab_settle 30
+stab_snapshot before
+
+stat3() { echo "$(relay_stat tcp_alloc_failed) $(relay_stat udp_alloc_failed) $(relay_stat udp_mappings_created)"; }
+
+# --- 1. failslab on the relay's caches ---------------------------------------
+read -r tcp0 udp0 made0 < <(stat3)
+# shellcheck disable=SC2016 # expanded in the guest
+gsh relay '
+	d=/sys/kernel/debug/failslab
+	echo Y > $d/cache-filter; echo N > $d/ignore-gfp-wait; echo N > $d/task-filter
+	echo 0 > $d/space; echo 1 > $d/interval; echo 1 > $d/verbose
+	echo "$1" > $d/times; echo 25 > $d/probability' "$SLAB_TIMES" ||
+	fail "cannot set up failslab in the relay guest"
+stab_load_start 120
+out=$(EXEC_TIMEOUT=60 gexec client perl "$GSTAB/udpraw.pl" flows "$CLIENT_IP" "$RELAY_FRONT" 53 30000 1500 500) ||
+	fail "UDP flows: $out"
+sleep 5
+left=$(gexec relay cat $DBG/failslab/times)
+stab_fault_off
+stab_load_stop
+read -r tcp1 udp1 made1 < <(stat3)
+injected=$((SLAB_TIMES - left))
+counted=$((tcp1 - tcp0 + udp1 - udp0))
+log "failslab: $injected failures injected; tcp_alloc_failed +$((tcp1 - tcp0)), udp_alloc_failed +$((udp1 - udp0)), mappings made +$((made1 - made0))"
+((injected > 0)) || fail "failslab injected nothing (times still $left)"
+((tcp1 > tcp0)) || fail "failslab: no nrelay_conn failure was counted in tcp_alloc_failed"
+((udp1 > udp0)) || fail "failslab: no nrelay_udp_map failure was counted in udp_alloc_failed"
+[ "$counted" = "$injected" ] ||
+	fail "failslab injected $injected failures, the relay counted $counted (tcp_alloc_failed + udp_alloc_failed)"
+slab_note="failslab $injected injected = counted (tcp $((tcp1 - tcp0)), udp $((udp1 - udp0)))"
+stab_serves
+
+# --- 2. fail_page_alloc on the pump's 16 KiB buffer --------------------------
+need_tcp_services
+read -r tcp0 _ _ < <(stat3)
+# shellcheck disable=SC2016 # expanded in the guest
+gsh relay '
+	d=/sys/kernel/debug/fail_page_alloc
+	for p in /proc/[0-9]*; do
+		case $(cat $p/comm 2> /dev/null) in
+		kworker/0:*) echo 1 > $p/make-it-fail ;;
+		esac
+	done
+	echo 2 > $d/min-order; echo N > $d/ignore-gfp-wait; echo Y > $d/task-filter
+	echo 0 > $d/space; echo 1 > $d/interval; echo 1 > $d/verbose
+	echo "$1" > $d/times; echo 20 > $d/probability' "$PAGE_TIMES" ||
+	fail "cannot set up fail_page_alloc in the relay guest"
+rule "add tcp 7 $SERVER_IP:7"
+out=$(EXEC_TIMEOUT=120 gexec client perl "$GLIB/tcpclient.pl" conc "$RELAY_FRONT" 7 20 200000 2>&1) || true
+log "echo through the relay while the pump's buffer fails: $(echo "$out" | tail -n 1)"
+left=$(gexec relay cat $DBG/fail_page_alloc/times)
+stab_fault_off
+read -r tcp1 _ _ < <(stat3)
+injected=$((PAGE_TIMES - left))
+log "fail_page_alloc: $injected failures injected; tcp_alloc_failed +$((tcp1 - tcp0))"
+((injected > 0)) || fail "fail_page_alloc injected nothing (times still $left)"
+((tcp1 > tcp0)) || fail "fail_page_alloc: $injected failures, none counted in tcp_alloc_failed"
+rule "del tcp 7"
+
+# --- afterwards: normal service, nothing left --------------------------------
+stab_serves
+stab_settle 60
+stab_no_sockets
+stab_snapshot after
+stab_compare before after
+stab_kmemleak
+note "$slab_note; fail_page_alloc $injected injected, tcp_alloc_failed +$((tcp1 - tcp0)); delta $STAB_DELTA"
