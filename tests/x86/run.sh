@@ -8,7 +8,8 @@
 #
 #   tests/x86/run.sh [PATTERN...]
 #
-# Default patterns: exec, ping, the TCP and UDP tests and the rules file.
+# Default patterns: exec, ping, services, /proc, the TCP and UDP tests and
+# the rules file (not the detector, gdb and stability tests).
 # The detector tests (90-93) need the UML debug kernel's canaries and skip
 # themselves; KUnit runs at module load only when asked (kunit.enable=0 in
 # x86.topo). Needs build/x86 (make x86).
@@ -20,5 +21,6 @@ KIT=$(dirname "$TESTS")
 for f in "$KIT/build/x86/arch/x86/boot/bzImage" "$KIT/build/x86/net/relay/net_relay.ko"; do
 	[[ -f $f ]] || { echo "${0##*/}: $f missing: run 'make x86' first" >&2; exit 1; }
 done
-(($#)) || set -- integration:exec integration:ping integration:tcp- integration:udp- integration:rule-errors
+(($#)) || set -- integration:exec integration:ping integration:server-services integration:proc \
+	integration:tcp- integration:udp- integration:rule-errors
 TOPOLOGY=$KIT/uml/topology/x86.topo exec "$TESTS/run.sh" "$@"
