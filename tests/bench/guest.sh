@@ -123,7 +123,8 @@ up_haproxy()
 	local port
 
 	# One thread (the guest has one CPU); limits for the idle test;
-	# long timeouts so idle connections are held, not reaped.
+	# long timeouts so idle connections are held, not reaped; a connect
+	# timeout as net/relay's in up_relay.
 	{
 		echo "global"
 		echo "    maxconn 30000"
@@ -131,7 +132,7 @@ up_haproxy()
 		echo "defaults"
 		echo "    mode tcp"
 		echo "    maxconn 30000"
-		echo "    timeout connect 5s"
+		echo "    timeout connect 30s"
 		echo "    timeout client 10m"
 		echo "    timeout server 10m"
 		for port in $TCP_PORTS; do
@@ -193,6 +194,10 @@ up_relay()
 {
 	local port
 
+	# As haproxy's "timeout connect": a busy host's UML network loses SYNs,
+	# and the default 5 s would measure that instead of the relay.
+	echo 30 > /proc/sys/net/relay/tcp_connect_timeout ||
+		die "cannot set net.relay.tcp_connect_timeout"
 	echo start > $RELAY/control || die "cannot start net/relay (dmesg)"
 	for port in $TCP_PORTS; do
 		relay_cmd "add tcp $FRONT:$port $SERVER:$port"
