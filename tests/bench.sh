@@ -134,6 +134,8 @@ RELAY_PGID=$(< "$STATE/relay/pid")
 
 KERNEL_RELAY=$(gx relay uname -rv)
 KERNEL_STOCK=$(gx client uname -r)
+HAPROXY_VERSION=$(gx relay haproxy -v 2> /dev/null | head -n 1) || HAPROXY_VERSION=unknown
+SOCAT_VERSION=$(gx relay socat -V 2> /dev/null | awk '/socat version/ { print $3; exit }') || SOCAT_VERSION=unknown
 say "bench: relay kernel $KERNEL_RELAY; client/server $KERNEL_STOCK"
 
 record() {	# CASE METRIC ROUND VALUE
@@ -242,7 +244,7 @@ run_idle() {
 	case_up "$c" || return 0
 	rm -f "$status"
 	before=$(mem_snapshot) || { warn "$c: memory snapshot failed"; case_down "$c"; return 0; }
-	gx -t $((IDLE_OPEN_SECS + 200)) client "$G_RRLOAD" hold "$(target_of "$c")" 7 "$count" 64 \
+	gx -t $((IDLE_OPEN_SECS + 200)) client "$G_RRLOAD" hold "$(target_of "$c")" 7 "$count" 32 \
 		"$IDLE_OPEN_SECS" /relaykit/run/bench-hold.status 120 >> "$LOG" 2>&1 &
 	job=$!
 	for _ in $(seq $((IDLE_OPEN_SECS * 10 + 300))); do
@@ -329,6 +331,8 @@ ENV_SET=$(env | grep -E '^BENCH_[A-Z_]+=' | sort | tr '\n' ' ' || true)
 	echo "command=$COMMAND"
 	echo "kernel_relay=$KERNEL_RELAY"
 	echo "kernel_stock=$KERNEL_STOCK"
+	echo "haproxy=$HAPROXY_VERSION"
+	echo "socat=$SOCAT_VERSION"
 	echo "host=$(nproc) CPUs, $(uname -r), $(awk '/^model name/ { sub(/^[^:]*: /, ""); print; exit }' /proc/cpuinfo)"
 	echo "load=$LOAD_START at the start, $LOAD_END at the end"
 	echo "duration=$(((T_END - T_START) / 60)) min $(((T_END - T_START) % 60)) s"
@@ -347,9 +351,7 @@ perl "$KIT/tests/bench/report.pl" "$OUT" >> "$LOG" 2>&1 || die "report failed (s
 say "bench: done in $(((T_END - T_START) / 60)) min $(((T_END - T_START) % 60)) s; report $OUT/benchmarks.md"
 if ((DOCS)); then
 	mkdir -p "$KIT/docs/bench"
-	cp "$OUT/benchmarks.md" "$KIT/docs/benchmarks.md"
-	cp "$OUT/summary.csv" "$KIT/docs/benchmarks.csv"
-	cp "$OUT/raw.csv" "$KIT/docs/bench/raw.csv"
-	cp "$OUT"/*.png "$KIT/docs/bench/"
+	cp "$OUT/benchmarks.md" "$OUT/benchmarks.csv" "$KIT/docs/"
+	cp "$OUT/bench/raw.csv" "$OUT"/bench/*.png "$KIT/docs/bench/"
 	say "bench: docs/benchmarks.md, docs/benchmarks.csv, docs/bench/ updated"
 fi

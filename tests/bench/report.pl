@@ -1,0 +1,328 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0
+#
+# report.pl OUT: turn the raw figures of a tests/bench.sh run into its report.
+#   OUT/raw.csv            case,metric,round,value (one line per measurement)
+#   OUT/meta               key=value lines about the run
+# writes
+#   OUT/benchmarks.csv     case,metric,unit,runs,median,min,max,x_forward,x_haproxy
+#   OUT/benchmarks.md      the page that becomes docs/benchmarks.md
+#   OUT/bench/*.png        bar charts (gnuplot), OUT/bench/raw.csv
+use strict;
+use warnings;
+use File::Copy qw(copy);
+
+my $out = shift or die "usage: report.pl OUT\n";
+my %meta;
+open(my $mf, '<', "$out/meta") or die "$out/meta: $!\n";
+while (<$mf>) {
+	chomp;
+	my ($k, $v) = split /=/, $_, 2;
+	$meta{$k} = $v;
+}
+close $mf;
+
+my @cases = split ' ', $meta{cases};
+my %vals;	# {metric}{case} = [values]
+open(my $rf, '<', "$out/raw.csv") or die "$out/raw.csv: $!\n";
+<$rf>;
+while (<$rf>) {
+	chomp;
+	my ($case, $metric, $round, $value) = split /,/;
+	next unless defined $value && $value =~ /^-?[0-9.]+$/;
+	push @{ $vals{$metric}{$case} }, $value;
+}
+close $rf;
+
+# metric => [label, unit, better, digits]
+my @metrics = (
+	[tput_up    => 'TCP throughput client→server', 'Mbit/s', 'high', 1],
+	[tput_down  => 'TCP throughput server→client', 'Mbit/s', 'high', 1],
+	[cpu_up     => 'relay guest CPU per GiB, client→server', 's/GiB', 'low', 2],
+	[cpu_down   => 'relay guest CPU per GiB, server→client', 's/GiB', 'low', 2],
+	[rr1        => 'request/response, 1 connection', 'req/s', 'high', 0],
+	[rr50       => 'request/response, 50 connections', 'req/s', 'high', 0],
+	[connrate   => 'new connections (connect, request, close)', 'conn/s', 'high', 0],
+	[connrate_failed => 'failed connections in the connection-rate run', 'conns', 'low', 0],
+	[dns        => 'DNS over UDP (forward = direct to the server)', 'q/s', 'high', 0],
+	[dns_lost   => 'DNS queries lost (1 s timeout)', 'queries', 'low', 0],
+	[idle_held  => 'idle connections held (each checked by an echo)', 'conns', 'high', 0],
+	[idle_mem   => 'relay guest memory per idle connection (MemFree)', 'bytes', 'low', 0],
+	[idle_slab  => 'relay guest slab per idle connection', 'bytes', 'low', 0],
+	[idle_beyond => 'relay state per connection beyond the sockets', 'bytes', 'low', 0],
+	[idle_nrelay => 'net/relay connection objects per connection (slab nrelay_*)', 'bytes', 'low', 0],
+);
+my %minfo = map { $_->[0] => $_ } @metrics;
+
+sub median {
+	my @s = sort { $a <=> $b } @_;
+	return undef unless @s;
+	return @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
+}
+
+my %stat;	# {metric}{case} = {n, med, min, max}
+for my $m (keys %vals) {
+	for my $c (keys %{ $vals{$m} }) {
+		my @v = sort { $a <=> $b } @{ $vals{$m}{$c} };
+		$stat{$m}{$c} = { n => scalar @v, med => median(@v), min => $v[0], max => $v[-1] };
+	}
+}
+
+sub ratio {
+	my ($m, $c, $base) = @_;
+	my $x = $stat{$m}{$c} or return undef;
+	my $b = $stat{$m}{$base} or return undef;
+	return undef unless $b->{med};
+	return $x->{med} / $b->{med};
+}
+
+sub fmt {
+	my ($v, $d) = @_;
+	return '–' unless defined $v;
+	my $s = sprintf("%.${d}f", $v);
+	1 while $s =~ s/^(\d+)(\d{3})/$1,$2/;
+	return $s;
+}
+
+sub fmt_ratio { defined $_[0] ? sprintf('%.2f', $_[0]) : '–' }
+
+# ---- benchmarks.csv ----
+open(my $cf, '>', "$out/benchmarks.csv") or die "$out/benchmarks.csv: $!\n";
+print $cf "case,metric,unit,runs,median,min,max,x_forward,x_haproxy\n";
+for my $mi (@metrics) {
+	my ($m, undef, $unit) = @$mi;
+	for my $c (@cases) {
+		my $s = $stat{$m}{$c} or next;
+		my ($rf, $rh) = (ratio($m, $c, 'forward'), ratio($m, $c, 'haproxy'));
+		printf $cf "%s,%s,%s,%d,%s,%s,%s,%s,%s\n", $c, $m, $unit, $s->{n},
+			$s->{med}, $s->{min}, $s->{max},
+			defined $rf ? sprintf('%.3f', $rf) : '', defined $rh ? sprintf('%.3f', $rh) : '';
+	}
+}
+close $cf;
+
+# ---- charts ----
+mkdir "$out/bench";
+copy("$out/raw.csv", "$out/bench/raw.csv");
+my @charts = (
+	['throughput', 'TCP bulk throughput (iperf3), median and min–max', 'Mbit/s',
+		[tput_up => 'client→server'], [tput_down => 'server→client']],
+	['cpu', 'Relay guest host CPU per GiB relayed (lower is better)', 's/GiB',
+		[cpu_up => 'client→server'], [cpu_down => 'server→client']],
+	['rr', 'Request/response, 64-byte messages', 'requests/s',
+		[rr1 => '1 connection'], [rr50 => '50 connections']],
+	['connrate', 'New connections per second (connect, 32-byte echo, close)', 'conn/s',
+		[connrate => 'connections/s']],
+	['dns', 'DNS queries per second over UDP (forward = direct)', 'q/s',
+		[dns => 'answered q/s']],
+	['idle', 'Relay guest memory per idle connection (MemFree delta)', 'bytes',
+		[idle_mem => 'MemFree'], [idle_beyond => 'beyond the sockets']],
+);
+my @chart_files;
+for my $ch (@charts) {
+	my ($name, $title, $ylabel, @series) = @$ch;
+	my @cs = grep { my $c = $_; grep { $stat{$_->[0]}{$c} } @series } @cases;
+	next unless @cs;
+	open(my $df, '>', "$out/bench/$name.dat") or die "$out/bench/$name.dat: $!\n";
+	for my $c (@cs) {
+		print $df $c;
+		for my $s (@series) {
+			my $st = $stat{$s->[0]}{$c};
+			print $df $st ? " $st->{med} $st->{min} $st->{max}" : ' ? ? ?';
+		}
+		print $df "\n";
+	}
+	close $df;
+	my @plots;
+	for my $i (0 .. $#series) {
+		my $col = 2 + 3 * $i;
+		push @plots, sprintf("'%s' using %d:%d:%d%s title '%s'", "$out/bench/$name.dat",
+			$col, $col + 1, $col + 2, $i ? '' : ':xtic(1)', $series[$i][1]);
+	}
+	open(my $gp, '|-', 'gnuplot') or die "gnuplot: $!\n";
+	print $gp <<GP;
+set terminal pngcairo size 800,420 font 'sans,10'
+set output '$out/bench/$name.png'
+set title '$title'
+set ylabel '$ylabel'
+set yrange [0:*]
+set grid ytics
+set key top right
+set datafile missing '?'
+set style data histogram
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.7 border -1
+set boxwidth 0.9
+plot @{[ join(', ', @plots) ]}
+GP
+	close $gp or die "gnuplot failed for $name\n";
+	push @chart_files, [$name, $title];
+}
+
+# ---- targets ----
+my @targets;
+sub target {
+	my ($what, $ok, $measured) = @_;
+	push @targets, [$what, $measured, !defined $ok ? 'not measured' : $ok ? 'met' : '**missed**'];
+}
+sub all_ok { for (@_) { return undef unless defined $_->[0]; } for (@_) { return 0 unless $_->[1]; } 1 }
+{
+	my @r;
+	for my $d (qw(up down)) {
+		my ($h, $f) = (ratio("tput_$d", 'relay', 'haproxy'), ratio("tput_$d", 'relay', 'forward'));
+		push @r, [$h, defined $h && $h >= 0.95], [$f, defined $f && $f >= 1.0];
+	}
+	target('throughput ≥ 0.95 × haproxy and ≥ 1.0 × forward, both ways', all_ok(@r),
+		sprintf('↑ %s × haproxy, %s × forward; ↓ %s × haproxy, %s × forward', map { fmt_ratio($_->[0]) } @r));
+	@r = ();
+	for my $d (qw(up down)) {
+		my ($h, $f) = (ratio("cpu_$d", 'relay', 'haproxy'), ratio("cpu_$d", 'relay', 'forward'));
+		push @r, [$h, defined $h && $h <= 0.5], [$f, defined $f && $f <= 1.5];
+	}
+	target('CPU per GiB ≤ 0.5 × haproxy and ≤ 1.5 × forward', all_ok(@r),
+		sprintf('↑ %s × haproxy, %s × forward; ↓ %s × haproxy, %s × forward', map { fmt_ratio($_->[0]) } @r));
+	@r = map { my $x = ratio($_, 'relay', 'haproxy'); [$x, defined $x && $x >= 1.5] } qw(rr1 rr50);
+	target('request/response ≥ 1.5 × haproxy', all_ok(@r),
+		sprintf('1 connection %s ×, 50 connections %s ×', map { fmt_ratio($_->[0]) } @r));
+	my $x = ratio('connrate', 'relay', 'haproxy');
+	target('connection rate ≥ 1.5 × haproxy', defined $x ? $x >= 1.5 : undef, fmt_ratio($x) . ' ×');
+	my ($held, $beyond) = map { $stat{$_}{relay} ? $stat{$_}{relay}{med} : undef } qw(idle_held idle_beyond);
+	target("$meta{idle} concurrent connections, ≤ 8 KiB relay state each beyond the sockets",
+		defined $held && defined $beyond ? ($held >= 10000 && $beyond <= 8192) : undef,
+		sprintf('%s held, %s bytes each beyond the sockets (%s in nrelay objects)', fmt($held, 0),
+			fmt($beyond, 0), fmt($stat{idle_nrelay}{relay} ? $stat{idle_nrelay}{relay}{med} : undef, 0)));
+	$x = ratio('dns', 'relay', 'dnat');
+	my $lost = $vals{dns_lost}{relay};
+	my $lost_sum = 0;
+	$lost_sum += $_ for @{ $lost || [] };
+	target('DNS q/s ≥ 0.9 × dnat, no loss', defined $x && $lost ? ($x >= 0.9 && $lost_sum == 0) : undef,
+		sprintf('%s × dnat, %d lost in %d runs', fmt_ratio($x), $lost_sum, scalar @{ $lost || [] }));
+}
+
+# ---- benchmarks.md ----
+my $quiet = $meta{load} =~ /^([0-9.]+)/ && $1 <= 2 ? 1 : 0;
+open(my $md, '>', "$out/benchmarks.md") or die "$out/benchmarks.md: $!\n";
+print $md <<MD;
+# net/relay benchmarks
+
+*Generated by `tests/bench.sh` (`make bench`); the text around the figures
+lives in `tests/bench/report.pl`. Re-run to refresh; do not edit by hand.*
+
+| | |
+|---|---|
+| date | $meta{date} |
+| command | `$meta{command}` |
+| relay kernel | $meta{kernel_relay} (release: no debugging options, net/relay built in) |
+| client and server kernel | $meta{kernel_stock} (Debian's linux.uml) |
+| host | $meta{host} |
+| host load average | $meta{load} |
+| duration | $meta{duration} |
+| rounds | $meta{rounds} (median of $meta{rounds} runs, min–max) |
+
+MD
+print $md <<MD unless $quiet;
+> **Measured on a busy host** (load average above 2 at the start): other
+> work on the machine shares the CPUs with the guests, so the absolute
+> figures are low and noisy. Ratios between cases are more robust (each
+> round runs every case), but for figures to compare against the targets,
+> run `make bench` on an otherwise idle machine.
+
+MD
+print $md <<MD;
+## How to run
+
+    make bench                       # about 15 minutes; updates this page
+    BENCH_QUICK=1 tests/bench.sh     # 1 round, short runs, docs untouched
+    BENCH_CASES="haproxy relay" BENCH_ROUNDS=5 tests/bench.sh
+
+Results of every run stay in `run/bench-results/STAMP/` (`bench.log` has
+every measurement and failure). `BENCH_KEEP=1` leaves the guests up.
+
+## Set-up
+
+`uml/topology/bench.topo`: client (192.0.2.10, .11) — front — relay guest
+(192.0.2.1 | 198.51.100.1, 256 MiB, release kernel) — back — server
+(198.51.100.2). Client and server run Debian's stock `linux.uml`. Each
+guest is one UML kernel with one CPU; the networks are `uml_switch`
+processes. The server runs `iperf3 -s` (:5201), an epoll echo server
+(`rrload serve`, :7) and dnsmasq (:53, no query log). Routes go both ways
+through the relay guest in every case (the forward case and IPVS-NAT need
+them; the others do not use them).
+
+Cases, one at a time in the relay guest (`tests/bench/guest.sh up|down`),
+each relaying TCP 5201 and 7 (and UDP 53 where it can):
+
+| case | how |
+|---|---|
+| forward | plain IP forwarding, the client talks to 198.51.100.2 directly: the path's limit |
+| dnat | `iptables -t nat` DNAT to the server + MASQUERADE on the back interface (conntrack) |
+| ipvs | IPVS NAT (`ipvsadm -A/-a ... -m`), the server answers through its route |
+| haproxy | $meta{haproxy}, `mode tcp`, one thread, default buffers (no splicing) |
+| socat | socat $meta{socat}: `TCP-LISTEN:PORT,fork TCP:SERVER:PORT`: a process per connection |
+| relay | net/relay: `add tcp 192.0.2.1:PORT 198.51.100.2:PORT`, `add udp 192.0.2.1:53 ...` |
+
+Figures (the load tool is `tests/bench/rrload.c`, built static into
+`build/rrload` and run in the client guest):
+
+- **throughput**: `iperf3 -t $meta{secs}` client→server and `-R`
+  server→client; the receiver's rate.
+- **CPU per GiB**: host CPU time (utime+stime+cutime+cstime in
+  `/proc/PID/stat`) of every host process of the relay guest (its process
+  group) during the iperf3 run, divided by the bytes received. It counts the
+  whole guest: kernel, network, the relay, the exec agent's polling.
+- **request/response**: 64-byte request, wait for its echo, next request;
+  over 1 and over 50 connections, $meta{rr_secs} s.
+- **new connections**: connect, 32-byte echo, close; $meta{connrate_parallel}
+  in flight, sources alternating between the client's two addresses,
+  $meta{rr_secs} s.
+- **DNS**: A queries for www.relay.test, $meta{dns_window} outstanding over
+  $meta{dns_sockets} sockets, $meta{rr_secs} s; a query not answered within
+  1 s is lost. More outstanding queries make UML's own network transmit
+  queues drop packets (tx_dropped on every guest), whatever the relay.
+- **idle connections**: once per case, up to $meta{idle} connections opened
+  (socat: $meta{socat_idle}, as it forks a process for each), each checked
+  with a one-byte echo, held while the relay guest's `/proc/meminfo` and
+  `/proc/slabinfo` are read (after `drop_caches`; the relay kernel boots
+  with `slab_nomerge` so its caches keep their names). Per connection:
+  MemFree delta, Slab delta, and *beyond the sockets* = MemFree delta minus
+  the socket caches (TCP, sock_inode_cache, filp, dentry, eventpoll, skbuff).
+
+Rounds: every round runs every case (the order rotates), so drift on the
+host spreads over all cases instead of favouring one.
+
+## Results
+
+`× forward` and `× haproxy` are ratios of medians.
+
+| figure | case | median | min–max | runs | × forward | × haproxy |
+|---|---|--:|--:|--:|--:|--:|
+MD
+for my $mi (@metrics) {
+	my ($m, $label, $unit, undef, $d) = @$mi;
+	next unless $stat{$m};
+	for my $c (@cases) {
+		my $s = $stat{$m}{$c} or next;
+		my $name = $m eq 'dns' && $c eq 'forward' ? 'direct' : $c;
+		printf $md "| %s (%s) | %s | %s | %s–%s | %d | %s | %s |\n", $label, $unit,
+			$c eq 'relay' ? '**relay**' : $name, fmt($s->{med}, $d), fmt($s->{min}, $d),
+			fmt($s->{max}, $d), $s->{n}, fmt_ratio(ratio($m, $c, 'forward')),
+			fmt_ratio(ratio($m, $c, 'haproxy'));
+	}
+}
+print $md <<MD;
+
+Every figure as CSV: [benchmarks.csv](benchmarks.csv) (medians and ratios),
+[bench/raw.csv](bench/raw.csv) (each run).
+
+## Targets
+
+From the issue; net/relay against the other cases of the same run.
+
+| target | measured | |
+|---|---|---|
+MD
+printf $md "| %s | %s | %s |\n", @$_ for @targets;
+print $md "\n## Charts\n\n";
+printf $md "![%s](bench/%s.png)\n\n", $_->[1], $_->[0] for @chart_files;
+close $md;
+print "report: $out/benchmarks.md\n";
