@@ -31,7 +31,7 @@ rule "add tcp $ECHO_PORT $SERVER_IP:$ECHO_PORT"
 rule "add udp $UDP_PORT $SERVER_IP:$UDP_PORT"
 
 hold_out=$STAB_DIR/hold.out
-gexec client rm -f /tmp/hold.ready
+gexec client rm -f /tmp/hold.ready /tmp/load.stop
 EXEC_TIMEOUT=400 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 300 /tmp/hold.ready' \
 	"$GSTAB/load.pl" "$RELAY_FRONT" "$TCP_CONNS" > "$hold_out" 2>&1 &
 hold_pid=$!
