@@ -28,6 +28,8 @@ RK_PROG=gdb.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/gdb-start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/gdb-start.sh"
+# shellcheck source=lib/qemu.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
 
 if (($# < 1)) || [[ $1 == -* ]]; then
 	echo "usage: [RUN=id] $RK_PROG GUEST [GDB-ARGS...]" >&2
@@ -41,13 +43,31 @@ STATE=$(rk_state_dir "$RUN")
 pid=$(< "$STATE/$guest/pid")
 command -v gdb > /dev/null || rk_die "gdb not found (scripts/install-deps.sh)"
 
+kind=$(sed -n "s/^GUEST_KERNEL='\(.*\)'$/\1/p" "$STATE/$guest/config")
+[[ -n $kind ]] || rk_die "no GUEST_KERNEL in $STATE/$guest/config"
+build_dir=$(rk_kernel_build_dir "$kind")
+
+# QEMU guests: qemu's gdbstub on STATE/GUEST/gdb.sock (lib/qemu.sh); the
+# kernel stops while gdb is attached, like a ptraced UML kernel.
+if [[ $(rk_guest_kind "$STATE" "$guest") == qemu ]]; then
+	[[ -n $build_dir && -f $build_dir/vmlinux ]] ||
+		rk_die "no vmlinux for kernel '$kind' (build dir: ${build_dir:-none})"
+	[[ -S $STATE/$guest/gdb.sock ]] || rk_die "$STATE/$guest/gdb.sock missing (qemu gdbstub of $guest)"
+	args=(-q -iex "set auto-load python-scripts off")
+	if [[ -f $build_dir/vmlinux-gdb.py ]]; then
+		args+=(-iex "add-auto-load-safe-path $build_dir"
+			-iex "add-auto-load-safe-path $(readlink -f "$build_dir/vmlinux-gdb.py" | xargs dirname)"
+			-ex "source $build_dir/vmlinux-gdb.py")
+	fi
+	args+=(-ex "target remote $STATE/$guest/gdb.sock")
+	[[ -f $build_dir/vmlinux-gdb.py ]] && args+=(-ex "lx-symbols $build_dir")
+	exec gdb "${args[@]}" "$@" "$build_dir/vmlinux"
+fi
+
 tracer=$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$pid/status")
 [[ $tracer == 0 ]] ||
 	rk_die "guest $guest (pid $pid) is already traced by pid $tracer ($(tr '\0' ' ' < "/proc/$tracer/cmdline" | cut -c1-60)); one debugger at a time"
 
-kind=$(sed -n "s/^GUEST_KERNEL='\(.*\)'$/\1/p" "$STATE/$guest/config")
-[[ -n $kind ]] || rk_die "no GUEST_KERNEL in $STATE/$guest/config"
-build_dir=$(rk_kernel_build_dir "$kind")
 exe=$(readlink "/proc/$pid/exe")
 if [[ -n $build_dir && -f $build_dir/vmlinux ]]; then
 	symbols=$build_dir/vmlinux
