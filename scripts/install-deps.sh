@@ -31,6 +31,7 @@ PACKAGES=(
 	qemu-system-x86 bridge-utils	# x86_64 guests (kind qemu), bridge networks
 	sparse			# scripts/compile-hygiene.sh
 	gnuplot-nox		# tests/bench.sh: bar charts in docs/benchmarks.md
+	lcov			# make coverage: net/relay line coverage report
 )
 
 missing_packages() {
