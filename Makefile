@@ -20,7 +20,7 @@ AGENT_SRC := $(KIT)/uml/guest/agent.c
 ROOTFS_BUILDER := $(KIT)/rootfs-scripts/build-rootfs.sh
 
 .PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig x86 x86-module \
-	patch checkpatch rootfs agent built run stop test reload gdb bench \
+	patch checkpatch rootfs agent built run stop test reload gdb bench coverage soak \
 	clean distclean
 
 all: deps kernel-debug kernel-release rootfs agent
@@ -43,6 +43,8 @@ help:
 	@echo '  reload          rebuild and reload net_relay.ko in the running relay guest'
 	@echo '  gdb             gdb on the relay guest'
 	@echo '  bench           benchmarks (tests/bench.sh)'
+	@echo '  coverage        suite + lcov report of net/relay (scripts/coverage.sh)'
+	@echo '  soak            long mixed traffic, memory must stay flat (DURATION=30m)'
 	@echo '  clean           kernels, agent, dist/; distclean: all of build/'
 
 deps:
@@ -135,6 +137,13 @@ gdb: deps $(BUILD)/uml-debug/.relaykit-built
 bench: built
 	@if [ -x $(KIT)/tests/bench.sh ]; then $(KIT)/tests/bench.sh; \
 	else echo "bench: tests/bench.sh does not exist yet"; fi
+
+coverage: deps built
+	$(KIT)/scripts/coverage.sh
+
+DURATION ?= 30m
+soak: built
+	$(KIT)/tests/stability/soak.sh -d $(DURATION)
 
 clean:
 	rm -rf $(BUILD)/uml-debug $(BUILD)/uml-release $(BUILD)/x86 $(BUILD)/agent \
