@@ -97,6 +97,28 @@ Usage: rk-module-symbols DIR...  (e.g. build/uml-debug/net/relay)"""
         self.loaded[name] = key
         gdb.write("rk-module-symbols: {0} at {1:#x} from {2}\n".format(
             name, text, path))
+        self.check_build_id(name, path, sections.get(".note.gnu.build-id"))
+
+    @staticmethod
+    def check_build_id(name, path, note):
+        """Warn when the .ko on disk is not the one the kernel loaded (rebuilt
+        since): its symbols would point at the wrong places."""
+        objfile = next((o for o in gdb.objfiles() if o.filename == path), None)
+        if note is None or objfile is None or not objfile.build_id:
+            return
+        try:
+            mem = bytes(gdb.selected_inferior().read_memory(note, 16 + 64))
+        except gdb.MemoryError:
+            return
+        namesz = int.from_bytes(mem[0:4], "little")
+        descsz = int.from_bytes(mem[4:8], "little")
+        start = 12 + ((namesz + 3) & ~3)
+        loaded = mem[start:start + descsz].hex()
+        if loaded != objfile.build_id:
+            gdb.write("rk-module-symbols: warning: {0} on disk (build id {1}) is "
+                      "not the loaded {2} (build id {3}): rebuilt since? "
+                      "Reload it (make reload) or restart the run\n".format(
+                          path, objfile.build_id, name, loaded))
 
     def invoke(self, arg, from_tty):
         self.dirs = [os.path.abspath(os.path.expanduser(d))
