@@ -194,22 +194,34 @@ measure_iperf() {
 	say "  $c: iperf3 $dir $mbit Mbit/s, relay CPU $cpu s/GiB ($bytes bytes)"
 }
 
-# rrload CASE ROUND METRIC KEY ARGS...: run rrload in the client, record KEY.
+# rrload CASE ROUND METRIC KEY ARGS...: run rrload in the client, record KEY,
+# and the relay guest's host CPU per operation and its CPU use (% of one
+# host CPU): a saturated relay guest explains a low rate.
 measure_rrload() {
-	local c=$1 round=$2 metric=$3 key=$4 out v
+	local c=$1 round=$2 metric=$3 key=$4 out v t0 t1 ops secs
 
 	shift 4
+	t0=$(relay_ticks)
 	if ! out=$(gx -t $((RR_SECS + 60)) client "$G_RRLOAD" "$@" 2>> "$LOG"); then
 		warn "$c: rrload $* failed: $out"
 		return 0
 	fi
+	t1=$(relay_ticks)
 	echo "    $c: $out" >> "$LOG"
 	v=$(field "$key" "$out") || { warn "$c: no $key in '$out'"; return 0; }
 	record "$c" "$metric" "$round" "$v"
 	case $metric in
-	dns) record "$c" dns_lost "$round" "$(field lost "$out")" ;;
-	connrate) record "$c" connrate_failed "$round" "$(field failed "$out")" ;;
+	dns) record "$c" dns_lost "$round" "$(field lost "$out")"; ops=$(field answered "$out") ;;
+	connrate) record "$c" connrate_failed "$round" "$(field failed "$out")"; ops=$(field completed "$out") ;;
+	*) ops=$(field transactions "$out") ;;
 	esac
+	secs=$(field secs "$out")
+	if ((ops > 0)); then
+		record "$c" "${metric}_cpu" "$round" "$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$ops" \
+			'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+		record "$c" "${metric}_busy" "$round" "$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v s="$secs" \
+			'BEGIN { printf "%.0f", t / hz / s * 100 }')"
+	fi
 	say "  $c: $metric $v/s"
 }
 
@@ -287,12 +299,15 @@ run_idle() {
 		}
 		my $free = $b{"mem:MemFree"} - $a{"mem:MemFree"};
 		my $slab = $a{"mem:Slab"} - $b{"mem:Slab"};
-		printf "%.0f %.0f %.0f %.0f\n", $free / $held, $slab / $held,
-			($free - $sockets) / $held, $nrelay / $held;
+		# How many would fit in the memory that was free before.
+		my $fit = $free > 0 ? $held * $b{"mem:MemFree"} / $free : 0;
+		printf "%.0f %.0f %.0f %.0f %.0f\n", $free / $held, $slab / $held,
+			($free - $sockets) / $held, $nrelay / $held, $fit;
 	' "$(field held "$line")" "$before" "$after") || res=
 	record "$c" idle_held 1 "$(field held "$line")"
 	if [[ -n $res ]]; then
-		read -r free slab beyond nrelay <<< "$res"
+		read -r free slab beyond nrelay fit <<< "$res"
+		record "$c" idle_fit 1 "$fit"
 		record "$c" idle_mem 1 "$free"
 		record "$c" idle_slab 1 "$slab"
 		record "$c" idle_beyond 1 "$beyond"
@@ -300,7 +315,7 @@ run_idle() {
 	fi
 	say "  $c: idle $line; per connection: MemFree ${free:-?} B, slab ${slab:-?} B, beyond sockets ${beyond:-?} B"
 	case_down "$c"
-	unset free slab beyond nrelay
+	unset free slab beyond nrelay fit
 }
 
 # Every round runs every case; the order rotates so that no case always
