@@ -135,7 +135,9 @@ qemu_guest_args() {
 		-display none -no-reboot -machine pc -accel "$accel" "${cpu[@]}"
 		-m "$memory" -smp "$cpus"
 		-kernel "$image" -append "$cmdline"
-		-drive "file=$ROOTFS,if=virtio,format=raw,snapshot=on"
+		# locking=off: UML guests hold whole-file read locks on the image
+		# (ubd), which qemu's byte-range image locks take for a conflict.
+		-drive "file=$ROOTFS,if=virtio,format=raw,snapshot=on,file.locking=off"
 		-virtfs "local,path=$KIT,mount_tag=kit,security_model=none,readonly=on"
 		-virtfs "local,path=$STATE/$guest,mount_tag=run,security_model=none"
 		-chardev "file,id=ttyS0,path=$guest/console.log,append=on"
