@@ -38,7 +38,9 @@ rk_guest_kind() {
 # qemu_accel IMAGE: print kvm or tcg. QEMU_ACCEL=kvm|tcg forces a choice.
 # /dev/kvm existing is not enough (on some hosts a KVM guest hangs in the
 # decompressor): boot IMAGE under KVM with no root device and see whether
-# the kernel prints its banner within QEMU_KVM_PROBE seconds (default 8).
+# the kernel gets to the end of its boot (the panic for the missing root
+# device; panic=-1 and -no-reboot end qemu then) within QEMU_KVM_PROBE
+# seconds (default 8).
 # The answer is cached per image and host kernel in build/x86/.kvm-probe.
 qemu_accel() {
 	local image=$1 key cache out tmo=${QEMU_KVM_PROBE:-8} answer=tcg
@@ -62,7 +64,7 @@ qemu_accel() {
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$image" -append "console=ttyS0 panic=-1 root=/dev/relaykit-probe" \
 		-serial stdio < /dev/null 2>&1 || true)
-	[[ $out == *'Linux version'* ]] && answer=kvm
+	[[ $out == *'Linux version'* && $out == *'Kernel panic'* ]] && answer=kvm
 	mkdir -p "$(dirname "$cache")"
 	printf '%s\n%s\n' "$key" "$answer" > "$cache" 2> /dev/null || true
 	printf '%s\n' "$answer"
