@@ -111,7 +111,11 @@ sample()
 {
 	local snap stats
 
-	snap=$(ex relay sh "$G/stability/memsnap.sh") || die "memory snapshot failed"
+	# A snapshot shrinks every slab cache: seconds normally, but it was once
+	# seen to take minutes on a starved host.  One more try, then give up.
+	snap=$(ex -t 90 relay sh "$G/stability/memsnap.sh") ||
+		snap=$(ex -t 90 relay sh "$G/stability/memsnap.sh") ||
+		die "memory snapshot at ${1}s failed twice (90 s each): is the relay guest hung? (run/$RUN/relay/console.log)"
 	stats=$(ex relay cat /proc/net/relay/stats) || die "cannot read /proc/net/relay/stats"
 	{
 		printf '%s\n' "$snap"
