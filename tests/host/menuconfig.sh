@@ -34,6 +34,12 @@ grep -qx 'CONFIG_NET_RELAY=m' "$KIT/build/uml-debug/.config" ||
 
 cleanup()
 {
+	local pane
+
+	# mconf spins on a terminal that went away: end the pane's process
+	# group (make and mconf) before the tmux server.
+	pane=$(tmux -L "$SOCK" display-message -p -t "$SESSION" '#{pane_pid}' 2> /dev/null) || pane=
+	[ -z "$pane" ] || kill -TERM -- "-$pane" 2> /dev/null || true
 	tmux -L "$SOCK" kill-server 2> /dev/null || true
 }
 trap cleanup EXIT
