@@ -34,7 +34,7 @@ relay_sysctl udp_timeout 300
 
 hold_out=$STAB_DIR/hold.out
 gexec client rm -f /tmp/hold.ready /tmp/load.stop
-EXEC_TIMEOUT=400 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 300 /tmp/hold.ready' \
+EXEC_TIMEOUT=400 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 150 /tmp/hold.ready' \
 	"$GSTAB/load.pl" "$RELAY_FRONT" "$TCP_CONNS" > "$hold_out" 2>&1 &
 hold_pid=$!
 retry 120 gexec client test -e /tmp/hold.ready || fail "the client did not open its connections: $(cat "$hold_out")"

@@ -14,9 +14,10 @@
 #       DNS queries for www.relay.test at QPS, a new source port every 20
 #       (mapping churn); prints "dns: N sent, A answered"
 #   load.pl hold HOST PORT CONNS SECONDS READYFILE
-#       open CONNS idle connections (sends nothing; failed connects are
-#       tried again for up to 60 s), write how many are up to READYFILE, then wait SECONDS or until every one was closed by the
-#       peer; prints "hold: opened N, failed F, closed C, open O"
+#       open CONNS connections (failed connects are tried again for up to
+#       60 s), write how many are up to READYFILE, send a byte on each every
+#       3 s (to an echo service), until SECONDS passed or the peer closed
+#       every one; prints "hold: opened N, failed F, closed C, open O"
 #   load.pl slow HOST PORT CONNS SECONDS
 #       slowloris: keep CONNS idle connections open, reconnecting those the
 #       peer closes; prints "slow: connects N, closed C, refused R"
@@ -157,7 +158,14 @@ sub mode_hold {
 	my $rsel = IO::Select->new(@up);
 	my $closed = 0;
 	my $end = now() + $secs;
+	my $probe = now() + 3;
 	while ($rsel->count && now() < $end && !stopped()) {
+		# A reset may be lost on the way and is never sent again: a byte
+		# now and then makes a closed peer answer with a new one.
+		if (now() > $probe) {
+			syswrite($_, '.') for $rsel->handles;
+			$probe = now() + 3;
+		}
 		for my $s ($rsel->can_read(1)) {
 			my $n = sysread($s, my $buf, 4096);
 			next if !defined $n && ($! == EAGAIN || $! == EWOULDBLOCK);
