@@ -30,10 +30,10 @@ static void nrelay_test_parse_add_tcp(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_ADD);
 	KUNIT_EXPECT_EQ(test, cmd.proto, NRELAY_TCP);
 	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_INET);
-	KUNIT_EXPECT_EQ(test, cmd.listen.ip, htonl(INADDR_ANY));
-	KUNIT_EXPECT_EQ(test, cmd.listen.port, htons(80));
-	KUNIT_EXPECT_EQ(test, cmd.backend.ip, ip4("198.51.100.2"));
-	KUNIT_EXPECT_EQ(test, cmd.backend.port, htons(8080));
+	KUNIT_EXPECT_EQ(test, ntohl(cmd.listen.ip), INADDR_ANY);
+	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 80);
+	KUNIT_EXPECT_EQ(test, ntohl(cmd.backend.ip), ntohl(ip4("198.51.100.2")));
+	KUNIT_EXPECT_EQ(test, ntohs(cmd.backend.port), 8080);
 }
 
 static void nrelay_test_parse_add_udp_addr(struct kunit *test)
@@ -45,9 +45,9 @@ static void nrelay_test_parse_add_udp_addr(struct kunit *test)
 			nrelay_cmd_parse("  add\tudp 192.0.2.1:53   198.51.100.2:5353 ",
 					 &cmd, &why));
 	KUNIT_EXPECT_EQ(test, cmd.proto, NRELAY_UDP);
-	KUNIT_EXPECT_EQ(test, cmd.listen.ip, ip4("192.0.2.1"));
-	KUNIT_EXPECT_EQ(test, cmd.listen.port, htons(53));
-	KUNIT_EXPECT_EQ(test, cmd.backend.port, htons(5353));
+	KUNIT_EXPECT_EQ(test, ntohl(cmd.listen.ip), ntohl(ip4("192.0.2.1")));
+	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 53);
+	KUNIT_EXPECT_EQ(test, ntohs(cmd.backend.port), 5353);
 }
 
 static void nrelay_test_parse_del_flush(struct kunit *test)
@@ -58,7 +58,7 @@ static void nrelay_test_parse_del_flush(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, nrelay_cmd_parse("del udp 53", &cmd, &why));
 	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_DEL);
 	KUNIT_EXPECT_EQ(test, cmd.proto, NRELAY_UDP);
-	KUNIT_EXPECT_EQ(test, cmd.listen.port, htons(53));
+	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 53);
 	KUNIT_ASSERT_EQ(test, 0, nrelay_cmd_parse("flush\n", &cmd, &why));
 	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_FLUSH);
 }
@@ -114,14 +114,14 @@ static void nrelay_test_boot_rules(struct kunit *test)
 			nrelay_boot_rule_parse("tcp:80:198.51.100.2:80", &cmd,
 					       &why));
 	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_ADD);
-	KUNIT_EXPECT_EQ(test, cmd.listen.port, htons(80));
-	KUNIT_EXPECT_EQ(test, cmd.backend.ip, ip4("198.51.100.2"));
+	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 80);
+	KUNIT_EXPECT_EQ(test, ntohl(cmd.backend.ip), ntohl(ip4("198.51.100.2")));
 
 	KUNIT_ASSERT_EQ(test, 0,
 			nrelay_boot_rule_parse("udp:192.0.2.1:53:198.51.100.2:53",
 					       &cmd, &why));
 	KUNIT_EXPECT_EQ(test, cmd.proto, NRELAY_UDP);
-	KUNIT_EXPECT_EQ(test, cmd.listen.ip, ip4("192.0.2.1"));
+	KUNIT_EXPECT_EQ(test, ntohl(cmd.listen.ip), ntohl(ip4("192.0.2.1")));
 
 	KUNIT_EXPECT_EQ(test, -EINVAL,
 			nrelay_boot_rule_parse("tcp:80", &cmd, &why));
@@ -245,12 +245,12 @@ static void nrelay_test_table_insert_lookup(struct kunit *test)
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m1);
 	/* The client's port is kept when free... */
-	KUNIT_EXPECT_EQ(test, m1->relay.port, htons(40000));
+	KUNIT_EXPECT_EQ(test, ntohs(m1->relay.port), 40000);
 	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c2, &tt->service,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m2);
 	/* ...and two clients with the same port get different ones. */
-	KUNIT_EXPECT_NE(test, m1->relay.port, m2->relay.port);
+	KUNIT_EXPECT_NE(test, ntohs(m1->relay.port), ntohs(m2->relay.port));
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 2);
 
 	rcu_read_lock();
