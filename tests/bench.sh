@@ -250,16 +250,19 @@ run_case() {
 mem_snapshot() { gx relay "$GUEST_SH" mem 2> /dev/null; }
 
 run_idle() {
-	local c=$1 count=$IDLE status=$STATE/client/bench-hold.status before after line pid job res
+	# A new status file each time: a name deleted on the host behind the
+	# guest's back confuses the guest's hostfs dentry cache.
+	local c=$1 count=$IDLE name=bench-hold-$1-$$.status before after line pid job res
+	local status=$STATE/client/$name
 
 	[[ $c == socat ]] && count=$SOCAT_IDLE
 	case_up "$c" || return 0
-	rm -f "$status"
 	before=$(mem_snapshot) || { warn "$c: memory snapshot failed"; case_down "$c"; return 0; }
-	gx -t $((IDLE_OPEN_SECS + 200)) client "$G_RRLOAD" hold "$(target_of "$c")" 7 "$count" 32 \
-		"$IDLE_OPEN_SECS" /relaykit/run/bench-hold.status 120 >> "$LOG" 2>&1 &
+	# Open (IDLE_OPEN_SECS + 5), check (up to 120), hold (up to 120), close.
+	gx -t $((IDLE_OPEN_SECS + 300)) client "$G_RRLOAD" hold "$(target_of "$c")" 7 "$count" 32 \
+		"$IDLE_OPEN_SECS" "/relaykit/run/$name" 120 >> "$LOG" 2>&1 &
 	job=$!
-	for _ in $(seq $((IDLE_OPEN_SECS * 10 + 300))); do
+	for _ in $(seq $((IDLE_OPEN_SECS * 10 + 1300))); do
 		[[ -s $status ]] && break
 		kill -0 "$job" 2> /dev/null || break
 		sleep 0.1

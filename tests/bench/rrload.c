@@ -488,7 +488,12 @@ static int cmd_hold(int argc, char **argv)
 			}
 			st[i] = 2;
 			connected++;
-			ep_ctl(ep, EPOLL_CTL_MOD, fds[i], EPOLLIN, i);
+			/*
+			 * Out of the set until its check: a connection reset
+			 * meanwhile would be ready for ever and, level-triggered,
+			 * crowd out the events that matter.
+			 */
+			ep_ctl(ep, EPOLL_CTL_DEL, fds[i], 0, 0);
 		}
 	}
 	t_open = now() - t0;
@@ -508,6 +513,7 @@ static int cmd_hold(int argc, char **argv)
 			if (send(fds[i], "h", 1, MSG_NOSIGNAL) == 1) {
 				st[i] = 4;
 				outstanding++;
+				ep_ctl(ep, EPOLL_CTL_ADD, fds[i], EPOLLIN, i);
 			}
 		}
 		n = epoll_wait(ep, evs, MAX_EVENTS, 100);
@@ -525,6 +531,7 @@ static int cmd_hold(int argc, char **argv)
 			if (r == 1) {
 				st[j] = 3;
 				verified++;
+				ep_ctl(ep, EPOLL_CTL_DEL, fds[j], 0, 0);
 			} else {
 				/* Closed or reset by the way: it will never echo. */
 				st[j] = -1;
