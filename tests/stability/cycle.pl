@@ -10,7 +10,8 @@
 #   cycle.pl module CYCLES KO RULE...
 #       CYCLES x: rmmod net_relay (delete_module), check that
 #       /proc/net/relay and the nrelay_ slab caches are gone, insmod KO
-#       (init_module), write each RULE, wait 200 ms
+#       (init_module), write each RULE (every other cycle: give them as the
+#       module's rules= parameter instead and check them), wait 200 ms
 # Prints "N cycles in S s" and exits 0, or the failing step and exits 1.
 use strict;
 use warnings;
@@ -32,6 +33,11 @@ sub put {
 	defined syswrite($f, $what) or return "write '$what' to $file: $!";
 	close $f or return "close $file: $!";
 	return '';
+}
+
+sub get_all {
+	open(my $f, '<', "$DIR/$_[0]") or return ();
+	return <$f>;
 }
 
 sub get {
@@ -74,8 +80,13 @@ sub module {
 		open(my $s, '<', '/proc/slabinfo') or die "slabinfo: $!\n";
 		my @left = grep { /^nrelay_/ } <$s>;
 		die "cycle $i: slab caches left after rmmod: @left" if @left;
+		# Every other cycle the rules come as the module parameter
+		# (rules=tcp:80:198.51.100.2:80,...), the boot-rule path.
+		$params = $i % 2 ? '' : 'rules=' . join(',', map { /^add (tcp|udp) (\S+) (\S+)$/ ? "$1:$2:$3" : die "rule '$_' is no add command\n" } @rules);
 		syscall($SYS_init_module, $image, length($image), $params) == 0 or die "cycle $i: insmod: $!\n";
-		for my $r (@rules) {
+		my @missing = grep { my ($p, $l) = /^add (\S+) (\S+)/; $l = "0.0.0.0:$l" unless $l =~ /:/; index(join('', get_all('rules')), "$p $l ") < 0 } @rules;
+		die "cycle $i: insmod $params: rules missing: @missing\n" if $params && @missing;
+		for my $r ($params ? () : @rules) {
 			my $err = put('rules', $r);
 			die "cycle $i: rule '$r': $err\n" if $err;
 		}
