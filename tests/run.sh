@@ -23,7 +23,8 @@
 #
 # Environment: TEST_TIMEOUT (seconds per test, default 600),
 # RELAYKIT_KUNIT_PY=1 also runs kunit.py in its own build dir (slow),
-# TOPOLOGY (topology name for start-topology.sh, default "default").
+# TOPOLOGY (topology name or file for start-topology.sh, default "test":
+# uml/topology/test.topo, the default topology with KUnit and failslab on).
 
 set -euo pipefail
 
@@ -55,6 +56,7 @@ shift $((OPTIND - 1))
 PATTERNS=("$@")
 
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+export TOPOLOGY=${TOPOLOGY:-test}
 
 # --- discovery -------------------------------------------------------------
 

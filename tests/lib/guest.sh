@@ -161,8 +161,9 @@ relay_restore()
 	local r
 
 	gexec relay test -e "$RELAY_PROC/rules" || relay_reload > /dev/null 2>&1 || true
-	relay_write control start > /dev/null 2>&1 || true
+	# A rule left on an address that is gone would make start fail.
 	rule_quiet flush
+	relay_write control start > /dev/null 2>&1 || true
 	for r in "${DEFAULT_RULES[@]}"; do
 		rule_quiet "$r"
 	done
