@@ -46,7 +46,7 @@
 #endif
 
 #define MAX_EVENTS 256
-#define CHECK_WINDOW 50	/* hold: echo checks in flight */
+#define CHECK_WINDOW 200	/* hold: echo checks in flight */
 #define CLOSE_BATCH 50	/* hold: connections closed every 50 ms */
 
 static void die(const char *fmt, ...)
