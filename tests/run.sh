@@ -56,7 +56,7 @@ shift $((OPTIND - 1))
 PATTERNS=("$@")
 
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
-export TOPOLOGY=${TOPOLOGY:-test}
+export TOPOLOGY=${TOPOLOGY:-$KIT/uml/topology/test.topo}
 
 # --- discovery -------------------------------------------------------------
 
