@@ -23,7 +23,7 @@ use strict;
 use warnings;
 use IO::Socket::INET;
 use IO::Select;
-use Errno qw(EAGAIN EWOULDBLOCK EINPROGRESS EINTR);
+use Errno qw(EAGAIN EWOULDBLOCK EINPROGRESS EINTR ECONNRESET);
 use Socket qw(SOL_SOCKET SO_ERROR SHUT_WR);
 use Fcntl;
 
@@ -223,7 +223,14 @@ sub mode_closed {
 	my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
 				      Proto => 'tcp', Timeout => 10);
 	if (!$s) {
-		printf "closed: connect failed after %d ms: %s\n", (now() - $t0) * 1000, $@;
+		my $ms = int((now() - $t0) * 1000);
+		# The relay accepted, the backend refused, and the relay's reset
+		# came before connect() returned: closed, and promptly.
+		if ($! == ECONNRESET) {
+			print "closed: reset during connect after $ms ms\n";
+			return $ms <= $limit_ms ? 0 : 1;
+		}
+		print "closed: connect failed after $ms ms: $@\n";
 		return 1;
 	}
 	my $sel = IO::Select->new($s);
