@@ -146,6 +146,27 @@ static void nrelay_side_unhook(struct nrelay_side *side)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
+/* A socket released gracefully lives on as an orphan until its FIN and
+ * last bytes are acknowledged. tcp_close() stops every timer of a socket
+ * that holds no reference on its namespace, as kernel sockets do, and the
+ * orphan would then never retransmit and stay in LAST_ACK or FIN_WAIT1
+ * for good. So it takes a reference, as a user's socket holds one, and
+ * drops it when TCP frees it. Return false if the namespace is going away.
+ */
+static bool nrelay_sk_hold_net(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	if (sk->sk_net_refcnt)
+		return true;
+	if (!maybe_get_net(net))
+		return false;
+	netns_tracker_alloc(net, &sk->ns_tracker, GFP_KERNEL);
+	sk->sk_net_refcnt = 1;
+	sock_inuse_add(net, 1);
+	return true;
+}
+
 static void nrelay_conn_close(struct nrelay_conn *conn, bool reset)
 {
 	struct nrelay_net *rn = conn->rn;
@@ -156,9 +177,11 @@ static void nrelay_conn_close(struct nrelay_conn *conn, bool reset)
 	for (i = 0; i < ARRAY_SIZE(conn->side); i++)
 		nrelay_side_unhook(&conn->side[i]);
 	for (i = 0; i < ARRAY_SIZE(conn->side); i++) {
+		struct sock *sk = conn->side[i].sock->sk;
+
 		/* With a zero linger time, close sends a RST. */
-		if (reset)
-			sock_no_linger(conn->side[i].sock->sk);
+		if (reset || !nrelay_sk_hold_net(sk))
+			sock_no_linger(sk);
 		sock_release(conn->side[i].sock);
 		conn->side[i].sock = NULL;
 	}
