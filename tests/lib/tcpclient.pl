@@ -226,7 +226,8 @@ sub mode_closed {
 		my $ms = int((now() - $t0) * 1000);
 		# The relay accepted, the backend refused, and the relay's reset
 		# came before connect() returned: closed, and promptly.
-		if ($! == ECONNRESET) {
+		# IO::Socket may have clobbered $! by then; $@ keeps the reason.
+		if ($! == ECONNRESET || $@ =~ /reset by peer/) {
 			print "closed: reset during connect after $ms ms\n";
 			return $ms <= $limit_ms ? 0 : 1;
 		}
