@@ -134,7 +134,7 @@ reload: deps
 gdb: deps $(BUILD)/uml-debug/.relaykit-built
 	$(KIT)/uml/gdb.sh relay
 
-bench: built
+bench: deps $(BUILD)/uml-release/.relaykit-built rootfs agent
 	@if [ -x $(KIT)/tests/bench.sh ]; then $(KIT)/tests/bench.sh; \
 	else echo "bench: tests/bench.sh does not exist yet"; fi
 

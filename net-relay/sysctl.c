@@ -40,7 +40,7 @@ int nrelay_sysctl_init(struct nrelay_net *rn)
 	int i = 0;
 
 	rn->tcp_idle_timeout = 300;
-	rn->tcp_connect_timeout = 5;
+	rn->tcp_connect_timeout = 15;
 	rn->tcp_fin_timeout = 60;
 	rn->tcp_max_conns = 16384;
 	rn->udp_timeout = 30;

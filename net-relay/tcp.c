@@ -326,7 +326,14 @@ static void nrelay_conn_work(struct work_struct *work)
 		goto out;
 	}
 	if (test_bit(NRELAY_CONN_ABORT, &conn->flags)) {
-		if (test_bit(NRELAY_CONN_TIMEOUT, &conn->flags))
+		bool timeout = test_bit(NRELAY_CONN_TIMEOUT, &conn->flags);
+
+		/* A backend too slow to accept is a failed connect. */
+		if (timeout && !test_bit(NRELAY_CONN_CONNECTED, &conn->flags)) {
+			nrelay_conn_fail(conn, -ETIMEDOUT);
+			goto out;
+		}
+		if (timeout)
 			nrelay_stat_inc(conn->rn, NRELAY_STAT_TCP_TIMEOUTS);
 		nrelay_conn_close(conn, true);
 		goto out;

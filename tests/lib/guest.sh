@@ -169,7 +169,7 @@ relay_restore()
 	done
 	gsh relay '
 		cd /proc/sys/net/relay 2>/dev/null || exit 0
-		echo 300 > tcp_idle_timeout; echo 5 > tcp_connect_timeout
+		echo 300 > tcp_idle_timeout; echo 15 > tcp_connect_timeout
 		echo 60 > tcp_fin_timeout; echo 16384 > tcp_max_conns
 		echo 30 > udp_timeout; echo 65536 > udp_max_mappings' > /dev/null 2>&1 || true
 }
