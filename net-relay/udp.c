@@ -284,6 +284,19 @@ static unsigned int nrelay_icmp_pull(struct sk_buff *skb)
 	return off;
 }
 
+/* The headers of an ICMP error that nrelay_icmp_pull() accepted; to be
+ * taken again after skb_ensure_writable(), which may move the data.
+ */
+static struct iphdr *nrelay_icmp_quoted(struct sk_buff *skb, unsigned int off,
+					struct iphdr **qip, struct udphdr **quh)
+{
+	struct iphdr *iph = ip_hdr(skb);
+
+	*qip = (void *)iph + ip_hdrlen(skb) + sizeof(struct icmphdr);
+	*quh = (void *)iph + off;
+	return iph;
+}
+
 static void nrelay_icmp_fix_csum(struct sk_buff *skb)
 {
 	unsigned int iphlen = ip_hdrlen(skb);
@@ -329,9 +342,7 @@ static unsigned int nrelay_icmp_in(struct nrelay_net *rn, struct sk_buff *skb,
 	off = nrelay_icmp_pull(skb);
 	if (!off)
 		return NF_ACCEPT;
-	iph = ip_hdr(skb);
-	qip = (void *)iph + iphlen + sizeof(struct icmphdr);
-	quh = (void *)iph + off;
+	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
 	nrelay_addr_v4(&backend, qip->daddr, quh->dest);
 	m = nrelay_udp_lookup_reply(&rn->udp, &backend, quh->source);
 	if (!m || READ_ONCE(m->relay.ip) != qip->saddr ||
@@ -341,9 +352,7 @@ static unsigned int nrelay_icmp_in(struct nrelay_net *rn, struct sk_buff *skb,
 	if (nf_ip_checksum(skb, state->hook, iphlen, IPPROTO_ICMP) ||
 	    skb_ensure_writable(skb, off + sizeof(*quh)))
 		return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
-	iph = ip_hdr(skb);
-	qip = (void *)iph + iphlen + sizeof(struct icmphdr);
-	quh = (void *)iph + off;
+	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
 	nrelay_quoted_set(qip, quh, true, &m->client);
 	nrelay_set_addr(skb, iph, &iph->daddr, m->client.ip, NULL);
 	nrelay_icmp_fix_csum(skb);
@@ -434,7 +443,7 @@ static unsigned int nrelay_udp_out(struct nrelay_net *rn, struct sk_buff *skb,
 /* The ICMP error translated in PRE_ROUTING leaves as if from the service. */
 static unsigned int nrelay_icmp_out(struct nrelay_net *rn, struct sk_buff *skb)
 {
-	unsigned int iphlen = ip_hdrlen(skb), off;
+	unsigned int off;
 	struct nrelay_addr client, backend;
 	struct nrelay_udp_map *m;
 	struct iphdr *iph, *qip;
@@ -443,9 +452,7 @@ static unsigned int nrelay_icmp_out(struct nrelay_net *rn, struct sk_buff *skb)
 	off = nrelay_icmp_pull(skb);
 	if (!off)
 		return NF_ACCEPT;
-	iph = ip_hdr(skb);
-	qip = (void *)iph + iphlen + sizeof(struct icmphdr);
-	quh = (void *)iph + off;
+	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
 	nrelay_addr_v4(&client, qip->saddr, quh->source);
 	nrelay_addr_v4(&backend, qip->daddr, quh->dest);
 	m = nrelay_udp_lookup_orig(&rn->udp, &client, &backend);
@@ -453,9 +460,7 @@ static unsigned int nrelay_icmp_out(struct nrelay_net *rn, struct sk_buff *skb)
 		return NF_ACCEPT;
 	if (skb_ensure_writable(skb, off + sizeof(*quh)))
 		return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
-	iph = ip_hdr(skb);
-	qip = (void *)iph + iphlen + sizeof(struct icmphdr);
-	quh = (void *)iph + off;
+	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
 	nrelay_quoted_set(qip, quh, false, &m->service);
 	if (iph->saddr == m->backend.ip)
 		nrelay_set_addr(skb, iph, &iph->saddr, m->service.ip, NULL);
