@@ -147,6 +147,13 @@ NETNS=rk-$RUN-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
 printf '%s\n' "$NETNS" > netns
 ip netns add "$NETNS" || rk_die "ip netns add $NETNS failed"
 ip -n "$NETNS" link set lo up
+# A UML daemon link is a unix datagram socket: when uml_switch or a guest
+# falls behind by more than max_dgram_qlen frames (default 10), the sender
+# gets EAGAIN and the frame is lost (tx_dropped). A wire does not lose
+# frames in a 10-frame burst, so give the links a deeper queue. The sysctl
+# is per netns and taken when a socket is made: set it before any starts.
+ip netns exec "$NETNS" sysctl -qw net.unix.max_dgram_qlen="${RK_LINK_QLEN:-512}" ||
+	rk_die "cannot set net.unix.max_dgram_qlen in netns $NETNS"
 
 # Processes start with setsid so each leads its own process group (stop
 # kills guests by group) and a Ctrl-C on the terminal reaches only us.

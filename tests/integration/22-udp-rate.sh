@@ -16,8 +16,8 @@ need_relay
 
 direct_routes() # add|del
 {
-	gexec client ip route "$1" 198.51.100.0/24 via "$RELAY_FRONT" || true
-	gexec server ip route "$1" 192.0.2.0/24 via "$RELAY_BACK" || true
+	gexec client ip route "$1" 198.51.100.0/24 via "$RELAY_FRONT" 2> /dev/null || true
+	gexec server ip route "$1" 192.0.2.0/24 via "$RELAY_BACK" 2> /dev/null || true
 }
 
 queries() # TARGET RATE COUNT
@@ -41,9 +41,20 @@ while :; do
 done
 direct_routes del
 
-out=$(queries "$RELAY_FRONT" "$rate" 10000) || {
+before=$(link_counters)
+up0=$(relay_stat udp_packets_up)
+down0=$(relay_stat udp_packets_down)
+if ! out=$(queries "$RELAY_FRONT" "$rate" 10000); then
 	echo "$out"
+	# Say where the answers went missing: on a link (a sender's tx
+	# against the receiver's rx), in the server, or in the relay (its
+	# up/down counters against its own interfaces' rx).
+	echo "per-interface deltas during the run:"
+	link_counters_delta "$before" "$(link_counters)"
+	echo "relay udp_packets_up +$(($(relay_stat udp_packets_up) - up0))" \
+		"udp_packets_down +$(($(relay_stat udp_packets_down) - down0))" \
+		"udp_dropped $(relay_stat udp_dropped)"
 	fail "through the relay at $rate q/s (the direct path sustains it): $(echo "$out" | tail -n 1)"
-}
+fi
 echo "$out"
 note "$(echo "$out" | sed -n 's/.*(\([0-9]* q\/s\)).*/10000 queries at \1, none lost/p')"

@@ -127,6 +127,31 @@ relay_stat()
 	echo "$v"
 }
 
+# link_counters: one line per guest interface of the default topology,
+# "GUEST/IF tx N tx_dropped N rx N rx_dropped N", to tell where datagrams
+# were lost (a link, the relay, or the server).
+link_counters()
+{
+	local g
+
+	for g in client relay server; do
+		gsh "$g" 'for d in /sys/class/net/eth*; do
+			s=$d/statistics
+			echo "$1/${d##*/} tx $(cat "$s/tx_packets") tx_dropped $(cat "$s/tx_dropped")" \
+				"rx $(cat "$s/rx_packets") rx_dropped $(cat "$s/rx_dropped")"
+		done' "$g"
+	done
+}
+
+# link_counters_delta BEFORE AFTER: the difference of two link_counters
+# outputs, same format.
+link_counters_delta()
+{
+	awk 'NR == FNR { for (i = 2; i < NF; i += 2) b[$1, $i] = $(i + 1); next }
+	{ line = $1; for (i = 2; i < NF; i += 2) line = line " " $i " " ($(i + 1) - b[$1, $i]); print line }' \
+		<(echo "$1") <(echo "$2")
+}
+
 # sysctl_set NAME VALUE: set net.relay.NAME in the relay guest.
 relay_sysctl()
 {
