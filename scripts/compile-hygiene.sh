@@ -11,7 +11,8 @@
 # net/relay is compiled here. Logs: build/log/hygiene-KIND.log.
 #
 # The objects are deleted first, so that every file really is compiled with
-# W=1; the next normal build recompiles them without it (seconds).
+# W=1; then net/relay is built again the normal way (seconds), so that the
+# module and its .gcno files match (make coverage pairs them).
 
 set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
@@ -50,6 +51,19 @@ check() {
 	log "$kind: clean ($(grep -c '^  CHECK' "$log") files checked by sparse)"
 }
 
+# restore KIND: build net/relay again as the kit builds it, so that the
+# objects, the module and its gcov notes (.gcno) match each other again.
+restore() {
+	local kind=$1 log
+
+	kind_setup "$kind"
+	log=$LOGDIR/hygiene-$kind-restore.log
+	if ! kmake "$KOUT" -j"$JOBS" all > "$log" 2>&1; then
+		printf '%s: %s: rebuild after the check failed, see %s\n' "${0##*/}" "$kind" "$log" >&2
+		return 1
+	fi
+}
+
 main() {
 	local kind rc=0
 	local -a kinds=("$@")
@@ -60,6 +74,7 @@ main() {
 	mkdir -p "$LOGDIR"
 	for kind in "${kinds[@]}"; do
 		check "$kind" || rc=1
+		restore "$kind" || rc=1
 	done
 	return "$rc"
 }

@@ -6,9 +6,10 @@
 #   scripts/coverage.sh [--report-only] [PATTERN...]
 #
 # Runs tests/run.sh (default patterns: "kunit:" "integration:") on the
-# stability topology (tests/stability/stability.topo: the default one, the
-# relay on the debug kernel, whose net_relay.ko is built with
-# GCOV_PROFILE := y under CONFIG_GCOV_KERNEL).  The suite's last stability
+# suite's own topology (uml/topology/test.topo: KUnit runs at every insmod,
+# the relay on the debug kernel, whose net_relay.ko is built with
+# GCOV_PROFILE := y under CONFIG_GCOV_KERNEL).  `make test` collects the
+# same counts: --report-only then makes the report from its run.  The suite's last stability
 # test, integration:stab-gcov-collect, copies the module's .gcda files out
 # of the guest into run/coverage/gcda/; this script pairs them with the
 # .gcno files of build/uml-debug/net/relay and makes, with lcov:
@@ -50,7 +51,7 @@ ls "$OBJ"/*.gcno > /dev/null 2>&1 ||
 suite_rc=0
 if [ "$report_only" = 0 ]; then
 	rm -rf "$OUT/gcda"
-	TOPOLOGY=${TOPOLOGY:-$KIT/tests/stability/stability.topo} "$KIT/tests/run.sh" "$@" || suite_rc=$?
+	"$KIT/tests/run.sh" "$@" || suite_rc=$?
 fi
 ls "$OUT"/gcda/*.gcda > /dev/null 2>&1 ||
 	die "no gcov data in $OUT/gcda: integration:stab-gcov-collect did not run or failed (see run/test-logs/latest/)"

@@ -6,9 +6,12 @@
 #   tests/run.sh [-k] [-l] [PATTERN...]
 #
 # Runs the groups in order: host (tests/host/*.sh, no guests), kunit
-# (tests/kunit/*.sh) and integration (tests/integration/NN-*.sh).  The last
-# two share one UML topology (RUN=test-<pid>), started before the first test
-# that needs it and stopped at the end.  After every guest test the guests'
+# (tests/kunit/*.sh), integration (tests/integration/NN-*.sh) and x86 (the
+# relay's TCP, UDP and /proc tests again, on an x86_64 relay guest under
+# QEMU: uml/topology/x86.topo).  kunit and integration share one UML
+# topology (RUN=test-<pid>), started before the first test that needs it
+# and stopped when the x86 group or the end comes; x86 has its own
+# (RUN=test-<pid>-x86), with its own boot and shutdown checks.  After every guest test the guests'
 # kernel logs are checked (tests/lib/klog.sh): any warning, oops, lockdep,
 # KASAN or relay kmemleak report fails that test.
 #
@@ -24,7 +27,9 @@
 # Environment: TEST_TIMEOUT (seconds per test, default 600),
 # RELAYKIT_KUNIT_PY=1 also runs kunit.py in its own build dir (slow),
 # TOPOLOGY (topology name or file for start-topology.sh, default "test":
-# uml/topology/test.topo, the default topology with KUnit and failslab on).
+# uml/topology/test.topo, the default topology with KUnit and failslab on),
+# X86_TOPOLOGY (default uml/topology/x86.topo), RELAYKIT_X86=0 leaves the
+# x86 group out (it needs build/x86: make x86).
 
 set -euo pipefail
 
@@ -57,6 +62,11 @@ PATTERNS=("$@")
 
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 export TOPOLOGY=${TOPOLOGY:-$KIT/uml/topology/test.topo}
+X86_TOPOLOGY=${X86_TOPOLOGY:-$KIT/uml/topology/x86.topo}
+
+# The integration tests the x86 group runs again: what the relay does, not
+# how the UML debug kernel checks it (stability, detectors, gdb, KUnit).
+X86_TESTS='exec proc tcp-* rule-errors udp-*'
 
 # --- discovery -------------------------------------------------------------
 
@@ -101,6 +111,27 @@ discover()
 		base=$(basename "$f" .sh)
 		add_test "integration:${base#[0-9][0-9]-}" integration "$f"
 	done
+	[ "${RELAYKIT_X86:-1}" = 1 ] || return 0
+	for f in "$TESTS"/integration/[0-9][0-9]-*.sh; do
+		[ -e "$f" ] || continue
+		base=$(basename "$f" .sh)
+		base=${base#[0-9][0-9]-}
+		x86_test "$base" || continue
+		add_test "x86:$base" x86 "$f"
+	done
+}
+
+# x86_test NAME: true when the x86 group runs integration test NAME.
+x86_test()
+{
+	local p pats
+
+	read -ra pats <<< "$X86_TESTS"
+	for p in "${pats[@]}"; do
+		# shellcheck disable=SC2053 # the pattern is a glob on purpose
+		[[ $1 == $p ]] && return 0
+	done
+	return 1
 }
 
 # matches NAME: true when NAME is selected by the command line patterns.
@@ -287,27 +318,28 @@ run_test()
 TOPO_UP=0
 TOPO_TRIED=0
 TOPO_FAILED=0
+PHASE=integration
 
 bring_up()
 {
 	local log start reason kreason
 
 	TOPO_TRIED=1
-	log=$(log_name "integration:boot")
+	log=$(log_name "$PHASE:boot")
 	start=$EPOCHREALTIME
 	if reason=$(topo_start "$log"); then
 		TOPO_UP=1
 		if reason=$(klog_check "$log"); then
-			report_ok "integration:boot" "$(seconds_since "$start")" ""
+			report_ok "$PHASE:boot" "$(seconds_since "$start")" ""
 			return 0
 		fi
-		report_fail "integration:boot" "$reason" "$log"
+		report_fail "$PHASE:boot" "$reason" "$log"
 		return 0
 	fi
 	# A guest that died at boot usually says why in its console.
 	kreason=$(klog_check "$log" console) || reason+=": $kreason"
 	TOPO_FAILED=1
-	report_fail "integration:boot" "$reason" "$log"
+	report_fail "$PHASE:boot" "$reason" "$log"
 }
 
 bring_down()
@@ -315,7 +347,7 @@ bring_down()
 	local log start reason='' r
 
 	[ "$TOPO_TRIED" = 1 ] || return 0
-	log=$(log_name "integration:shutdown")
+	log=$(log_name "$PHASE:shutdown")
 	if [ "$TOPO_UP" = 0 ]; then
 		# start-topology.sh stopped what it had started; make sure.
 		topo_stop "$log" > /dev/null || true
@@ -334,10 +366,25 @@ bring_down()
 	r=$(topo_stop "$log") || reason=${reason:-$r}
 	r=$(klog_check_halt "$log") || reason=${reason:-$r}
 	if [ -z "$reason" ]; then
-		report_ok "integration:shutdown" "$(seconds_since "$start")" ""
+		report_ok "$PHASE:shutdown" "$(seconds_since "$start")" ""
 	else
-		report_fail "integration:shutdown" "$reason" "$log"
+		report_fail "$PHASE:shutdown" "$reason" "$log"
 	fi
+}
+
+# enter_x86_phase: stop the UML topology, and let the next test that needs
+# guests boot the x86 one as a run of its own.
+enter_x86_phase()
+{
+	bring_down
+	PHASE=x86
+	TOPO_TRIED=0
+	TOPO_UP=0
+	TOPO_FAILED=0
+	RUN=test-$$-x86
+	STATE=$KIT/run/$RUN
+	TOPOLOGY=$X86_TOPOLOGY
+	export RUN STATE TOPOLOGY
 }
 
 on_signal()
@@ -383,10 +430,11 @@ main()
 		name=${NAMES[$i]}
 		group=${GROUPS_[$i]}
 		selected "$name" "$group" || continue
+		[ "$group" = x86 ] && [ "$PHASE" != x86 ] && enter_x86_phase
 		if [ "${GUESTS[$i]}" = 1 ]; then
 			[ "$TOPO_TRIED" = 1 ] || bring_up
 			if [ "$TOPO_FAILED" = 1 ]; then
-				report_fail "$name" "not run: the topology did not start" "$(log_name integration:boot)" notail
+				report_fail "$name" "not run: the topology did not start" "$(log_name "$PHASE:boot")" notail
 				continue
 			fi
 		fi
