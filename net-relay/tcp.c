@@ -7,9 +7,11 @@
  * sockets' data_ready, write_space and state_change callbacks only queue
  * the work item, which moves bytes with non-blocking calls.
  *
- * Bytes are moved by peeking at most as many bytes as the receiving side's
- * send buffer can take, sending them, and then discarding from the source
- * exactly what was sent. What is not sent stays in the source socket's
+ * Bytes are moved as sockmap and splice move them: tcp_read_sock() walks
+ * the source's receive queue and hands each skb's data to the other
+ * socket with skb_send_sock_locked(), which passes the pages on by
+ * reference (sendpage) and copies only an skb's linear part. The source
+ * gives up exactly what the other side took; the rest stays in its
  * receive queue, so TCP closes the window towards a sender that is faster
  * than its peer, and the relay holds no data of its own between runs.
  *
@@ -31,8 +33,7 @@
 
 #include "nrelay.h"
 
-#define NRELAY_TCP_BUF		(16 * 1024)
-#define NRELAY_TCP_BUDGET	16	/* chunks a direction may move per run */
+#define NRELAY_TCP_BUDGET	(256 * 1024)	/* bytes a direction moves per run */
 #define NRELAY_ACCEPT_BUDGET	64	/* accepts per run of the accept work */
 #define NRELAY_TCP_BACKLOG	1024
 
@@ -220,80 +221,123 @@ static int nrelay_conn_check_connect(struct nrelay_conn *conn)
 	return 1;
 }
 
+/* tcp_read_sock() actor: pass @len bytes of @skb from @offset on to the
+ * socket in desc->arg.data, which the caller holds locked. Returns what
+ * was taken; nothing taken (-EAGAIN when the socket is full) stops the
+ * walk, and TCP then calls write_space once there is room again.
+ */
+static int nrelay_send_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			     unsigned int offset, size_t len)
+{
+	int sent;
+
+	len = min_t(size_t, len, desc->count);
+	if (!len)
+		return 0;
+	sent = skb_send_sock_locked(desc->arg.data, skb, offset, len);
+	if (sent > 0)
+		desc->count -= sent;
+	return sent;
+}
+
+/* tcp_read_sock() stops at urgent data for good: only tcp_recvmsg()
+ * moves past the urgent mark. The relay keeps urgent bytes in line
+ * (SOCK_URGINLINE) and passes such a byte on as data, the way it moved
+ * everything before read_sock: peek, send, then drop what was sent.
+ * Return 1 when the byte went through, 0 if @to is full, or -errno.
+ */
+static int nrelay_pass_urgent(struct socket *from, struct socket *to)
+{
+	struct msghdr msg = {};
+	struct kvec vec;
+	char byte;
+	int n;
+
+	vec.iov_base = &byte;
+	vec.iov_len = 1;
+	n = kernel_recvmsg(from, &msg, &vec, 1, 1, MSG_DONTWAIT | MSG_PEEK);
+	if (n <= 0)
+		return n == -EAGAIN ? 0 : n;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+	n = kernel_sendmsg(to, &msg, &vec, 1, 1);
+	if (n <= 0)
+		return n == -EAGAIN ? 0 : n;
+	memset(&msg, 0, sizeof(msg));
+	n = kernel_recvmsg(from, &msg, NULL, 0, 1, MSG_DONTWAIT | MSG_TRUNC);
+	return n == 1 ? 1 : -EIO;
+}
+
+/* Urgent bytes stay in the stream (SO_OOBINLINE), see above. */
+static void nrelay_sk_set_urginline(struct sock *sk)
+{
+	lock_sock(sk);
+	sock_set_flag(sk, SOCK_URGINLINE);
+	release_sock(sk);
+}
+
+static bool nrelay_urgent_next(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	return (tp->urg_data & TCP_URG_VALID) && tp->urg_seq == tp->copied_seq;
+}
+
 /* Move what one side has received to the other side, as much as the
  * other side can take. Return 1 when the budget ran out with more to do,
  * 0 when this direction must wait for a callback, or -errno.
  */
-static int nrelay_pump(struct nrelay_conn *conn, enum nrelay_dir dir,
-		       void *buf)
+static int nrelay_pump(struct nrelay_conn *conn, enum nrelay_dir dir)
 {
 	struct nrelay_side *from, *to;
-	struct sock *tsk;
-	int budget;
+	read_descriptor_t desc = {};
+	struct sock *fsk, *tsk;
+	bool eof, urgent;
+	int moved;
 
 	from = &conn->side[dir == NRELAY_UP ? NRELAY_CLIENT : NRELAY_BACKEND];
 	to = &conn->side[dir == NRELAY_UP ? NRELAY_BACKEND : NRELAY_CLIENT];
-	tsk = to->sock->sk;
 	if (from->eof)
 		return 0;
+	fsk = from->sock->sk;
+	tsk = to->sock->sk;
 
-	for (budget = NRELAY_TCP_BUDGET; budget; budget--) {
-		struct msghdr msg = {};
-		struct kvec vec;
-		int space, n, sent;
+	desc.count = NRELAY_TCP_BUDGET;
+	desc.arg.data = tsk;
+	/* Only this work item locks both sockets of a relay, always the
+	 * source first: the order cannot invert.
+	 */
+	lock_sock(fsk);
+	lock_sock_nested(tsk, SINGLE_DEPTH_NESTING);
+	moved = tcp_read_sock(fsk, &desc, nrelay_send_actor);
+	urgent = moved == 0 && nrelay_urgent_next(fsk);
+	/* The FIN was queued after the data and read_sock ate it last. */
+	eof = (fsk->sk_shutdown & RCV_SHUTDOWN) &&
+	      skb_queue_empty(&fsk->sk_receive_queue);
+	/* ACKs that made room in @tsk while we held it are processed here,
+	 * after a failed send set SOCK_NOSPACE: write_space cannot be missed.
+	 */
+	release_sock(tsk);
+	release_sock(fsk);
 
-		space = sk_stream_wspace(tsk);
-		if (space <= 0) {
-			/* Ask for write_space, then look again in case the
-			 * room appeared before the flag was seen.
-			 */
-			set_bit(SOCK_NOSPACE, &tsk->sk_socket->flags);
-			/* pairs with smp_mb() in tcp_check_space() */
-			smp_mb__after_atomic();
-			space = sk_stream_wspace(tsk);
-			if (space <= 0)
-				return 0;
-		}
-
-		vec.iov_base = buf;
-		vec.iov_len = min(space, NRELAY_TCP_BUF);
-		n = kernel_recvmsg(from->sock, &msg, &vec, 1, vec.iov_len,
-				   MSG_DONTWAIT | MSG_PEEK);
-		if (n == -EAGAIN)
-			return 0;
-		if (n < 0)
-			return n;
-		if (n == 0) {
-			from->eof = true;
-			WRITE_ONCE(conn->last_active, jiffies);
-			return kernel_sock_shutdown(to->sock, SHUT_WR);
-		}
-
-		vec.iov_len = n;
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
-		sent = kernel_sendmsg(to->sock, &msg, &vec, 1, n);
-		if (sent == -EAGAIN)
-			return 0;
-		if (sent < 0)
-			return sent;
-
-		/* MSG_TRUNC makes TCP drop the bytes without copying them. */
-		memset(&msg, 0, sizeof(msg));
-		if (kernel_recvmsg(from->sock, &msg, NULL, 0, sent,
-				   MSG_DONTWAIT | MSG_TRUNC) != sent)
-			return -EIO;
-
-		WRITE_ONCE(conn->bytes[dir], conn->bytes[dir] + sent);
+	if (moved > 0) {
+		WRITE_ONCE(conn->bytes[dir], conn->bytes[dir] + moved);
 		WRITE_ONCE(conn->last_active, jiffies);
-		atomic64_add(sent, &conn->rule->bytes[dir]);
+		atomic64_add(moved, &conn->rule->bytes[dir]);
 		nrelay_stat_add(conn->rn, dir == NRELAY_UP ?
 				NRELAY_STAT_TCP_BYTES_UP :
-				NRELAY_STAT_TCP_BYTES_DOWN, sent);
-		if (sent < n)
-			return 0;	/* @to is full; write_space will call */
+				NRELAY_STAT_TCP_BYTES_DOWN, moved);
+	} else if (moved < 0 && moved != -EAGAIN) {
+		return moved;
 	}
-	return 1;
+	if (urgent)
+		return nrelay_pass_urgent(from->sock, to->sock);
+	if (eof) {
+		from->eof = true;
+		WRITE_ONCE(conn->last_active, jiffies);
+		return kernel_sock_shutdown(to->sock, SHUT_WR);
+	}
+	return desc.count ? 0 : 1;
 }
 
 static bool nrelay_conn_has_error(struct nrelay_conn *conn)
@@ -317,7 +361,6 @@ static void nrelay_conn_work(struct work_struct *work)
 	struct nrelay_conn *conn = container_of(work, struct nrelay_conn,
 						work);
 	int up, down;
-	void *buf;
 
 	if (test_bit(NRELAY_CONN_DEAD, &conn->flags))
 		goto out;
@@ -347,15 +390,8 @@ static void nrelay_conn_work(struct work_struct *work)
 			goto out;
 	}
 
-	buf = kmalloc(NRELAY_TCP_BUF, GFP_KERNEL);
-	if (!buf) {
-		nrelay_stat_inc(conn->rn, NRELAY_STAT_TCP_ALLOC_FAILED);
-		nrelay_conn_close(conn, true);
-		goto out;
-	}
-	up = nrelay_pump(conn, NRELAY_UP, buf);
-	down = up < 0 ? 0 : nrelay_pump(conn, NRELAY_DOWN, buf);
-	kfree(buf);
+	up = nrelay_pump(conn, NRELAY_UP);
+	down = up < 0 ? 0 : nrelay_pump(conn, NRELAY_DOWN);
 
 	if (up < 0 || down < 0 || nrelay_conn_has_error(conn))
 		nrelay_conn_close(conn, true);
@@ -413,6 +449,8 @@ static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
 	/* Relay small writes at once; the peers chose their own Nagle. */
 	tcp_sock_set_nodelay(csock->sk);
 	tcp_sock_set_nodelay(bsock->sk);
+	nrelay_sk_set_urginline(csock->sk);
+	nrelay_sk_set_urginline(bsock->sk);
 
 	atomic_inc(&rn->tcp_active);
 	atomic_inc(&rule->active);

@@ -8,10 +8,15 @@
 #    per TCP relay, GFP_KERNEL at accept) and nrelay_udp_map (one per UDP
 #    flow, GFP_ATOMIC in the netfilter hook): every injected failure must be
 #    counted, exactly, in tcp_alloc_failed + udp_alloc_failed.
-# 2. fail_page_alloc, min-order=2, task-filter=Y with make-it-fail on the
-#    per-cpu kworkers: the pump's 16 KiB buffer (kmalloc > 8 KiB comes from
-#    the page allocator) fails in the relay's work items; tcp_alloc_failed
-#    must count it.  Bounded by `times`.
+# 2. fail_page_alloc, task-filter=Y with make-it-fail on the per-cpu
+#    kworkers, where the relay's work items run: the pump hands pages on by
+#    reference, so what fails is TCP's own send path (skbs, the socket's
+#    page fragment). A send that cannot get memory returns -EAGAIN with
+#    SOCK_NOSPACE set, as it would to a user-space relay; a relay that then
+#    has nothing in flight would wait for ever, so the idle timeout (5 s
+#    here) must end it: every echo connection that failed must be counted
+#    in tcp_timeouts, tcp_resets or tcp_alloc_failed, and none may hang.
+#    Bounded by `times`.
 #
 # No oops or warning (the runner's check), no leak, memory back, and
 # normal service once injection stops.
@@ -72,9 +77,12 @@ log "failslab: $injected failures injected; tcp_alloc_failed +$((tcp1 - tcp0)), 
 slab_note="failslab $injected injected = counted (tcp $((tcp1 - tcp0)), udp $((udp1 - udp0)))"
 stab_serves
 
-# --- 2. fail_page_alloc on the pump's 16 KiB buffer --------------------------
+# --- 2. fail_page_alloc in the relay's work items ---------------------------
 need_tcp_services
-read -r tcp0 _ _ < <(stat3)
+stat_fail() { echo $(($(relay_stat tcp_timeouts) + $(relay_stat tcp_resets) + $(relay_stat tcp_alloc_failed))); }
+idle0=$(relay_sysctl_get tcp_idle_timeout)
+relay_sysctl tcp_idle_timeout 5
+fail0=$(stat_fail)
 # shellcheck disable=SC2016 # expanded in the guest
 gsh relay '
 	d=/sys/kernel/debug/fail_page_alloc
@@ -83,20 +91,27 @@ gsh relay '
 		kworker/0:*) echo 1 > $p/make-it-fail ;;
 		esac
 	done
-	echo 2 > $d/min-order; echo N > $d/ignore-gfp-wait; echo Y > $d/task-filter
+	echo 0 > $d/min-order; echo N > $d/ignore-gfp-wait; echo Y > $d/task-filter
 	echo 0 > $d/space; echo 1 > $d/interval; echo 1 > $d/verbose
 	echo "$1" > $d/times; echo 20 > $d/probability' "$PAGE_TIMES" ||
 	fail "cannot set up fail_page_alloc in the relay guest"
 rule "add tcp 7 $SERVER_IP:7"
 out=$(EXEC_TIMEOUT=120 gexec client perl "$GLIB/tcpclient.pl" conc "$RELAY_FRONT" 7 20 200000 2>&1) || true
-log "echo through the relay while the pump's buffer fails: $(echo "$out" | tail -n 1)"
+log "echo through the relay while page allocations fail: $(echo "$out" | tail -n 1)"
 left=$(gexec relay cat $DBG/fail_page_alloc/times)
 stab_fault_off
-read -r tcp1 _ _ < <(stat3)
+wait_tcp_idle 30 || true
+fail1=$(stat_fail)
+relay_sysctl tcp_idle_timeout "$idle0"
 injected=$((PAGE_TIMES - left))
-log "fail_page_alloc: $injected failures injected; tcp_alloc_failed +$((tcp1 - tcp0))"
+read -r ok bad < <(echo "$out" | sed -n 's/^conc: \([0-9]*\) of [0-9]*[^,]*, \([0-9]*\) failed.*/\1 \2/p' | tail -n 1)
+log "fail_page_alloc: $injected failures injected; echo: ${ok:-?} ok, ${bad:-?} failed; relay counted $((fail1 - fail0)) ended early"
 ((injected > 0)) || fail "fail_page_alloc injected nothing (times still $left)"
-((tcp1 > tcp0)) || fail "fail_page_alloc: $injected failures, none counted in tcp_alloc_failed"
+[ -n "${ok:-}" ] || fail "the echo clients did not finish (hung?): $(echo "$out" | tail -n 1)"
+[ "$(echo "$out" | grep -c 'stalled for')" = 0 ] ||
+	fail "echo connections hung through the relay: $(echo "$out" | tail -n 1)"
+((fail1 - fail0 >= bad)) ||
+	fail "fail_page_alloc: $bad echo connections failed, the relay counted only $((fail1 - fail0)) (timeouts + resets + alloc failures)"
 rule "del tcp 7"
 
 # --- afterwards: normal service, nothing left --------------------------------
@@ -106,4 +121,4 @@ stab_no_sockets
 stab_snapshot after
 stab_compare before after
 stab_kmemleak
-note "$slab_note; fail_page_alloc $injected injected, tcp_alloc_failed +$((tcp1 - tcp0)); delta $STAB_DELTA"
+note "$slab_note; fail_page_alloc $injected injected, $bad of 20 echo conns ended early, all counted; delta $STAB_DELTA"
