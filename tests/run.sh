@@ -25,7 +25,7 @@
 #   -l        list the test names and exit
 #
 # Environment: TEST_TIMEOUT (seconds per test, default 600),
-# RELAYKIT_KUNIT_PY=1 also runs kunit.py in its own build dir (slow),
+# RELAYKIT_KUNIT_PY=0 leaves out kunit.py (a kernel build of its own),
 # TOPOLOGY (topology name or file for start-topology.sh, default "test":
 # uml/topology/test.topo, the default topology with KUnit and failslab on),
 # X86_TOPOLOGY (default uml/topology/x86.topo), RELAYKIT_X86=0 leaves the
@@ -100,8 +100,8 @@ discover()
 	for f in "$TESTS"/kunit/*.sh; do
 		[ -e "$f" ] || continue
 		base=$(basename "$f" .sh)
-		# kunit.py builds a kernel of its own: only on request.
-		if [ "$base" = kunit.py ] && [ "${RELAYKIT_KUNIT_PY:-0}" != 1 ]; then
+		# kunit.py builds a kernel of its own: RELAYKIT_KUNIT_PY=0 skips it.
+		if [ "$base" = kunit.py ] && [ "${RELAYKIT_KUNIT_PY:-1}" != 1 ]; then
 			continue
 		fi
 		add_test "kunit:$base" kunit "$f"
