@@ -12,7 +12,6 @@
 #define pr_fmt(fmt) "net_relay: " fmt
 
 #include <linux/debugfs.h>
-#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -50,12 +49,18 @@ static noinline void nrelay_canary_oob(void)
 	kfree(p);
 }
 
-/* Sleep with a spinlock held: DEBUG_ATOMIC_SLEEP must report it. */
+/* A sleeping allocation with a spinlock held, the usual form of this bug:
+ * DEBUG_ATOMIC_SLEEP must report it (might_sleep() in the allocator). It
+ * seldom really sleeps, so the kernel stays usable after the report.
+ */
 static noinline void nrelay_canary_atomic_sleep(void)
 {
+	void *p;
+
 	spin_lock(&nrelay_canary_spin);
-	usleep_range(10, 20);
+	p = kmalloc(64, GFP_KERNEL);
 	spin_unlock(&nrelay_canary_spin);
+	kfree(p);
 }
 
 /* Take two locks in both orders: lockdep must report a possible deadlock. */

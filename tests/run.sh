@@ -64,9 +64,10 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 export TOPOLOGY=${TOPOLOGY:-$KIT/uml/topology/test.topo}
 X86_TOPOLOGY=${X86_TOPOLOGY:-$KIT/uml/topology/x86.topo}
 
-# The integration tests the x86 group runs again: what the relay does, not
-# how the UML debug kernel checks it (stability, detectors, gdb, KUnit).
-X86_TESTS='exec proc tcp-* rule-errors udp-*'
+# The integration tests the x86 group runs again: what the relay does, and
+# the detectors the x86 kernel has and UML has not (DEBUG_ATOMIC_SLEEP) or
+# has as well (lockdep), not stability, gdb or KUnit. The detectors last.
+X86_TESTS='exec proc tcp-* rule-errors udp-* detect-atomic-sleep detect-lockdep'
 
 # --- discovery -------------------------------------------------------------
 

@@ -270,14 +270,33 @@ need_tcp_services()
 
 # need_canary FAULT: make net/relay commit FAULT on purpose (CONFIG_NET_RELAY_CANARY,
 # debug kernel), for the tests that prove the kernel log check catches it.
+# relay_kernel_kind: the kernel the relay guest runs (debug, release,
+# x86, ...), as its topology says.
+relay_kernel_kind()
+{
+	sed -n "s/^GUEST_KERNEL=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config" 2> /dev/null
+}
+
+# relay_kernel_config: the .config of the kit kernel the relay guest runs.
+relay_kernel_config()
+{
+	case $(relay_kernel_kind) in
+	x86) echo "$KIT/build/x86/.config" ;;
+	*) echo "$KIT/build/uml-$(relay_kernel_kind)/.config" ;;
+	esac
+}
+
 need_canary()
 {
 	local canary=/sys/kernel/debug/net_relay/canary
 
 	local kind
 
-	kind=$(sed -n "s/^GUEST_KERNEL=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config" 2> /dev/null)
-	[ "$kind" = debug ] || skip "the relay runs the ${kind:-?} kernel: no detectors to prove"
+	kind=$(relay_kernel_kind)
+	case $kind in
+	debug | x86) ;;
+	*) skip "the relay runs the ${kind:-?} kernel: no detectors to prove" ;;
+	esac
 	need_relay
 	gexec relay test -e "$canary" ||
 		fail "$canary missing: the relay's kernel lacks CONFIG_NET_RELAY_CANARY"

@@ -14,7 +14,8 @@
 #    than 5 s, after two scans, so a leak at the very end of a test shows up
 #    in the check after the next one; the final check (shutdown) waits first.
 #
-# Uses KIT, RUN, STATE, LOGDIR.  Offsets: LOGDIR/.klog/GUEST.offset
+# Uses KIT, RUN, STATE, LOGDIR.  Offsets: LOGDIR/.klog/RUN/GUEST.offset (per
+# run: the x86 group's relay has a console log of its own).
 
 # Kernel reports that fail a test (grep -E, case-sensitive).
 KLOG_PATTERN='KASAN|UBSAN:|BUG:|WARNING:|Oops|kernel BUG|general protection'
@@ -60,8 +61,8 @@ klog_new()
 {
 	local guest=$1 offfile off
 
-	mkdir -p "$LOGDIR/.klog"
-	offfile=$LOGDIR/.klog/$guest.offset
+	mkdir -p "$LOGDIR/.klog/$RUN"
+	offfile=$LOGDIR/.klog/$RUN/$guest.offset
 	off=$(cat "$offfile" 2> /dev/null || echo 0)
 	[ -e "$STATE/$guest/console.log" ] || return 0
 	perl -e '
