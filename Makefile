@@ -42,7 +42,7 @@ help:
 	@echo '  test            the test suite (tests/run.sh)'
 	@echo '  reload          rebuild and reload net_relay.ko in the running relay guest'
 	@echo '  gdb             gdb on the relay guest'
-	@echo '  bench           benchmarks (tests/bench.sh)'
+	@echo '  bench           benchmarks (tests/bench.sh; TOPO=x86: x86_64 relay under QEMU)'
 	@echo '  coverage        suite + lcov report of net/relay (scripts/coverage.sh)'
 	@echo '  soak            long mixed traffic, memory must stay flat (DURATION=30m)'
 	@echo '  clean           kernels, agent, dist/; distclean: all of build/'
@@ -135,9 +135,10 @@ reload: deps
 gdb: deps $(BUILD)/uml-debug/.relaykit-built
 	$(KIT)/uml/gdb.sh relay
 
-bench: deps $(BUILD)/uml-release/.relaykit-built rootfs agent
-	@if [ -x $(KIT)/tests/bench.sh ]; then $(KIT)/tests/bench.sh; \
-	else echo "bench: tests/bench.sh does not exist yet"; fi
+# TOPO=x86: the relay guest on the x86_64 kernel under QEMU
+# (uml/topology/bench-x86.topo, page docs/benchmarks-x86.md).
+bench: deps rootfs agent $(if $(filter x86,$(TOPO)),$(BUILD)/x86/.relaykit-built,$(BUILD)/uml-release/.relaykit-built)
+	BENCH_TOPO=$(if $(filter x86,$(TOPO)),bench-x86,bench) $(KIT)/tests/bench.sh
 
 coverage: deps built
 	$(KIT)/scripts/coverage.sh

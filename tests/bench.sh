@@ -21,6 +21,9 @@
 # Results: run/bench-results/STAMP/ (raw.csv, summary.csv, benchmarks.md,
 # charts, bench.log); a full run also updates docs/benchmarks.md,
 # docs/benchmarks.csv and docs/bench/*.png.
+# BENCH_TOPO=bench-x86 (make bench TOPO=x86): the relay guest on the x86_64
+# kernel under QEMU (uml/topology/bench-x86.topo); its page is
+# docs/benchmarks-x86.md (docs/benchmarks-x86.csv, docs/bench-x86/).
 #
 # Environment: BENCH_QUICK=1 (1 round, 2 s transfers, 1,000 idle connections,
 # docs untouched: for developing the bench), BENCH_ROUNDS (3), BENCH_SECS
@@ -35,7 +38,21 @@ PROG=bench.sh
 RUN=${RUN:-bench-$$}
 export RUN
 STATE=$KIT/run/$RUN
-TOPO=$KIT/uml/topology/bench.topo
+BENCH_TOPO=${BENCH_TOPO:-bench}
+case $BENCH_TOPO in
+*/*) TOPO=$BENCH_TOPO ;;
+*) TOPO=$KIT/uml/topology/$BENCH_TOPO.topo ;;
+esac
+# Where a full run's page goes, and how its relay guest is labelled.
+if grep -Eq '^[[:space:]]*kernel[[:space:]]+x86' "$TOPO" 2> /dev/null; then
+	RELAY_X86=1
+	DOCS_NAME=benchmarks-x86
+	DOCS_CHARTS=bench-x86
+else
+	RELAY_X86=0
+	DOCS_NAME=benchmarks
+	DOCS_CHARTS=bench
+fi
 RRLOAD=$KIT/build/rrload
 GUEST_SH=/relaykit/kit/tests/bench/guest.sh
 G_RRLOAD=/relaykit/kit/build/rrload
@@ -75,8 +92,15 @@ for c in $CASES; do
 	[[ " $ALL_CASES " == *" $c "* ]] || die "BENCH_CASES: unknown case '$c' (known: $ALL_CASES)"
 done
 ((EUID == 0)) || die "must run as root (the topology needs ip netns)"
-for f in "$KIT/build/uml-release/linux" "$KIT/build/rootfs.img" "$KIT/build/agent"; do
-	[[ -e $f ]] || die "$f missing: run 'make bench' (or make kernel-release rootfs agent)"
+[[ -f $TOPO ]] || die "BENCH_TOPO: no topology $TOPO"
+needed=("$KIT/build/rootfs.img" "$KIT/build/agent")
+if ((RELAY_X86)); then
+	needed+=("$KIT/build/x86/arch/x86/boot/bzImage")
+else
+	needed+=("$KIT/build/uml-release/linux")
+fi
+for f in "${needed[@]}"; do
+	[[ -e $f ]] || die "$f missing: run 'make bench' (TOPO=x86 for the x86 relay)"
 done
 for tool in gcc perl gnuplot; do
 	command -v "$tool" > /dev/null || die "'$tool' not found (scripts/install-deps.sh)"
@@ -131,6 +155,12 @@ if ! START_TIMEOUT=120 "$KIT/uml/start-topology.sh" "$TOPO" >> "$LOG" 2>&1; then
 		die "cannot start $TOPO (see $LOG and $STATE/*/console.log)"
 fi
 RELAY_PGID=$(< "$STATE/relay/pid")
+if ((RELAY_X86)); then
+	accel=$(grep -A1 -x -- '-accel' "$STATE/relay/cmdline" 2> /dev/null | tail -n 1 | tr '[:lower:]' '[:upper:]')
+	RELAY_LABEL="x86_64 under QEMU (${accel:-accelerator unknown}), build/x86: lockdep and preemption checks on, net_relay.ko loaded"
+else
+	RELAY_LABEL="UML release kernel: no debugging options, net/relay built in"
+fi
 
 KERNEL_RELAY=$(gx relay uname -rv)
 KERNEL_STOCK=$(gx client uname -r)
@@ -225,8 +255,9 @@ measure_rrload() {
 	say "  $c: $metric $v/s"
 }
 
-case_up() { gx relay "$GUEST_SH" up "$1" >> "$LOG" 2>&1 || { warn "$1: set-up failed (see $LOG)"; return 1; }; }
-case_down() { gx relay "$GUEST_SH" down "$1" >> "$LOG" 2>&1 || warn "$1: take-down failed (see $LOG)"; }
+# Taking down 1,000 socat processes can take minutes in an emulated guest.
+case_up() { EXEC_TIMEOUT=600 gx relay "$GUEST_SH" up "$1" >> "$LOG" 2>&1 || { warn "$1: set-up failed (see $LOG)"; return 1; }; }
+case_down() { EXEC_TIMEOUT=600 gx relay "$GUEST_SH" down "$1" >> "$LOG" 2>&1 || warn "$1: take-down failed (see $LOG)"; }
 
 run_case() {
 	local c=$1 round=$2 target
@@ -363,13 +394,17 @@ ENV_SET=$(env | grep -E '^BENCH_[A-Z_]+=' | sort | tr '\n' ' ' || true)
 	echo "connrate_parallel=$CONNRATE_PARALLEL"
 	echo "dns_window=$DNS_WINDOW"
 	echo "dns_sockets=$DNS_SOCKETS"
+	echo "relay_label=$RELAY_LABEL"
+	echo "topo=${TOPO#"$KIT"/}"
+	echo "charts=$DOCS_CHARTS"
 } > "$OUT/meta"
 
 perl "$KIT/tests/bench/report.pl" "$OUT" >> "$LOG" 2>&1 || die "report failed (see $LOG)"
 say "bench: done in $(((T_END - T_START) / 60)) min $(((T_END - T_START) % 60)) s; report $OUT/benchmarks.md"
 if ((DOCS)); then
-	mkdir -p "$KIT/docs/bench"
-	cp "$OUT/benchmarks.md" "$OUT/benchmarks.csv" "$KIT/docs/"
-	cp "$OUT/bench/raw.csv" "$OUT"/bench/*.png "$KIT/docs/bench/"
-	say "bench: docs/benchmarks.md, docs/benchmarks.csv, docs/bench/ updated"
+	mkdir -p "$KIT/docs/$DOCS_CHARTS"
+	cp "$OUT/benchmarks.md" "$KIT/docs/$DOCS_NAME.md"
+	cp "$OUT/benchmarks.csv" "$KIT/docs/$DOCS_NAME.csv"
+	cp "$OUT/bench/raw.csv" "$OUT"/bench/*.png "$KIT/docs/$DOCS_CHARTS/"
+	say "bench: docs/$DOCS_NAME.md, docs/$DOCS_NAME.csv, docs/$DOCS_CHARTS/ updated"
 fi

@@ -50,7 +50,7 @@ cmd_tune()
 		# conntrack (dnat) must not be the limit of the idle test.
 		[ ! -e /proc/sys/net/netfilter/nf_conntrack_max ] ||
 			sysctl_set net.netfilter.nf_conntrack_max 262144
-		[ -d $RELAY ] || die "no $RELAY: the relay guest needs the release kernel (net/relay built in)"
+		[ -d $RELAY ] || die "no $RELAY: the relay guest needs net/relay (built in, or loaded by relay-load.sh first)"
 		echo stop > $RELAY/control || die "cannot stop net/relay"
 		;;
 	*) die "tune: unknown role '$1'" ;;

@@ -12,7 +12,7 @@
 #   monitor.sock  human monitor (sendkey, quit, info ...): qemu_monitor
 #   console.sock  ttyS1 of the guest, for console.sh
 #   gdb.sock      qemu's gdbstub, for gdb.sh
-#   qemu.args     the full qemu command line, one argument a line
+#   cmdline       the full qemu command line, one argument a line
 # The guest mounts the kit and its state dir with 9p (virtio) instead of
 # hostfs: relaykit.fs=9p on the command line tells /sbin/relaykit-init.
 
