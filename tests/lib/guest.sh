@@ -7,6 +7,8 @@
 
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=topology.sh
+source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 
 : "${RUN:?RUN is not set: integration tests run from tests/run.sh}"
 STATE=${STATE:-$KIT/run/$RUN}
@@ -274,7 +276,7 @@ need_tcp_services()
 # x86, ...), as its topology says.
 relay_kernel_kind()
 {
-	sed -n "s/^GUEST_KERNEL=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config" 2> /dev/null
+	topo_guest_kernel relay
 }
 
 # relay_kernel_config: the .config of the kit kernel the relay guest runs.
