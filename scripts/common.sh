@@ -15,6 +15,10 @@ LOGDIR=$BUILD/log
 # .cmd file, so switching it would reconfigure and rebuild everything.
 if command -v ccache >/dev/null 2>&1; then
 	KCC="ccache gcc"
+	# A clone of the kit in another directory (CI's fresh clone) hits the
+	# same cache: kbuild's absolute paths are hashed relative to the kit,
+	# and objects with debug info do not hash the build directory.
+	export CCACHE_BASEDIR=$KIT CCACHE_NOHASHDIR=1
 else
 	KCC=gcc
 fi

@@ -29,7 +29,9 @@
 # TOPOLOGY (topology name or file for start-topology.sh, default "test":
 # uml/topology/test.topo, the default topology with KUnit and failslab on),
 # X86_TOPOLOGY (default uml/topology/x86.topo), RELAYKIT_X86=0 leaves the
-# x86 group out (it needs build/x86: make x86).
+# x86 group out (it needs build/x86: make x86), RELAYKIT_DEADLINE (a time
+# in seconds since the epoch, set by .ci/run: no test starts or runs past it,
+# those left are failed as not run, and the summary is still printed).
 
 set -euo pipefail
 
@@ -61,6 +63,13 @@ shift $((OPTIND - 1))
 PATTERNS=("$@")
 
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+DEADLINE=${RELAYKIT_DEADLINE:-}
+if [ -n "$DEADLINE" ] && [[ ! $DEADLINE =~ ^[0-9]+$ ]]; then
+	echo "${0##*/}: RELAYKIT_DEADLINE='$DEADLINE' is not a time in seconds since the epoch" >&2
+	exit 2
+fi
+# What bring_down needs after the last test: a kmemleak scan, the halt.
+DEADLINE_RESERVE=120
 export TOPOLOGY=${TOPOLOGY:-$KIT/uml/topology/test.topo}
 X86_TOPOLOGY=${X86_TOPOLOGY:-$KIT/uml/topology/x86.topo}
 
@@ -212,7 +221,7 @@ fail_reason()
 	if [ -n "$reason" ]; then
 		echo "${reason:0:200}"
 	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		echo "timed out after ${TEST_TIMEOUT}s"
+		echo "timed out after ${3:-$TEST_TIMEOUT}s"
 	else
 		echo "exit status $rc"
 	fi
@@ -239,8 +248,12 @@ run_test()
 {
 	local name=$1 guests=$2 file=$3
 	local log results notefile start rc=0 dur reason note kreason='' expect
-	local st sub subreason
+	local st sub subreason limit=$TEST_TIMEOUT left
 
+	if [ -n "$DEADLINE" ]; then
+		left=$((DEADLINE - DEADLINE_RESERVE - EPOCHSECONDS))
+		((left >= limit)) || limit=$left
+	fi
 	log=$(log_name "$name")
 	results=$log.results
 	notefile=$log.note
@@ -259,7 +272,7 @@ run_test()
 		cd "$KIT"
 		export RK_NAME="$name" RK_LOG="$log" RK_RESULTS="$results" RK_NOTE="$notefile"
 		export RUN STATE
-		exec timeout -k 10 "$TEST_TIMEOUT" bash "$file"
+		exec timeout -k 10 "$limit" bash "$file"
 	) >> "$log" 2>&1 < /dev/null &
 	CUR_PID=$!
 	wait "$CUR_PID" || rc=$?
@@ -295,7 +308,7 @@ run_test()
 			esac
 		done < "$results"
 		if [ "$rc" != 0 ] && [ "$rc" != "$RK_SKIP_RC" ] && [ "$any_fail" = 0 ]; then
-			report_fail "$name" "$(fail_reason "$log" "$rc")" "$log"
+			report_fail "$name" "$(fail_reason "$log" "$rc" "$limit")" "$log"
 		fi
 		[ -n "$kreason" ] && report_fail "$name" "$kreason" "$log"
 		rm -f "$results" "$notefile"
@@ -311,9 +324,16 @@ run_test()
 		reason=$(grep '^SKIP: ' "$log" | tail -n 1 | cut -c7- || true)
 		report_skip "$name" "${reason:-no reason given}"
 	else
-		report_fail "$name" "$(fail_reason "$log" "$rc")" "$log"
+		report_fail "$name" "$(fail_reason "$log" "$rc" "$limit")" "$log"
 	fi
 	rm -f "$results" "$notefile"
+}
+
+# past_deadline: true when RELAYKIT_DEADLINE leaves no time for one more
+# test (a minute) and the topology's shutdown.
+past_deadline()
+{
+	[ -n "$DEADLINE" ] && ((EPOCHSECONDS + DEADLINE_RESERVE + 60 > DEADLINE))
 }
 
 # The topology is a "test" of its own: boot (with the boot-time kernel log
@@ -433,6 +453,10 @@ main()
 		name=${NAMES[$i]}
 		group=${GROUPS_[$i]}
 		selected "$name" "$group" || continue
+		if past_deadline; then
+			report_fail "$name" "not run: RELAYKIT_DEADLINE passed" "$LOGDIR" notail
+			continue
+		fi
 		[ "$group" = x86 ] && [ "$PHASE" != x86 ] && enter_x86_phase
 		if [ "${GUESTS[$i]}" = 1 ]; then
 			[ "$TOPO_TRIED" = 1 ] || bring_up

@@ -14,9 +14,16 @@ TREE=$KIT/build/linux-source-6.1
 "$KIT/scripts/kernel-tree.sh" || fail "scripts/kernel-tree.sh could not prepare $TREE"
 [ -e "$TREE/net/relay/.kunitconfig" ] ||
 	fail "net/relay/.kunitconfig missing (net-relay/.kunitconfig in the kit)"
+# kunit.py runs make itself: hand it the kit's compiler (ccache, with the
+# settings that let a clone elsewhere share the cache).
+make_opts=()
+if command -v ccache > /dev/null; then
+	make_opts=(--make_options "CC=ccache gcc")
+	export CCACHE_BASEDIR=$KIT CCACHE_NOHASHDIR=1
+fi
 cd "$TREE"
 out=$(./tools/testing/kunit/kunit.py run --kunitconfig=net/relay --build_dir="$KIT/build/kunit" \
-	--arch=um --jobs="$(nproc)" --timeout=300 2>&1) || {
+	--arch=um --jobs="$(nproc)" --timeout=300 "${make_opts[@]}" 2>&1) || {
 	echo "$out"
 	fail "kunit.py run failed (KTAP above)"
 }
