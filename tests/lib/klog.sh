@@ -117,7 +117,7 @@ klog_kmemleak_state()
 # is the better reason than a leak, a leak the better than a failed scan.
 klog_check()
 {
-	local log=$1 mode=${2:-} guest new reports rc first kind lost
+	local log=$1 mode=${2:-} guest new reports rc first kind lost start
 	local r_console='' r_leak='' r_scan=''
 
 	for guest in $(topo_guests); do
@@ -128,7 +128,11 @@ klog_check()
 			[ -n "$r_scan" ] || r_scan="kmemleak of $guest unusable: $(< "$lost")"
 		elif [ "$kind" = debug ] && [ "$mode" != console ]; then
 			rc=0
+			start=$EPOCHSECONDS
 			reports=$(klog_kmemleak "$guest" 2>&1) || rc=$?
+			# How long scans take tells a slowing kmemleak from a hung one.
+			echo "# kernel log check: kmemleak of $guest: $((EPOCHSECONDS - start)) s," \
+				"$(printf '%s\n' "$reports" | grep -c 'unreferenced object') report(s)" >> "$log"
 			if [ "$rc" != 0 ]; then
 				{
 					echo "# kernel log check: kmemleak in $guest failed (exit $rc):"
