@@ -24,7 +24,8 @@
 #   -k        keep the topology up when a test failed (for debugging)
 #   -l        list the test names and exit
 #
-# Environment: TEST_TIMEOUT (seconds per test, default 600),
+# Environment: TEST_TIMEOUT (seconds per test, default 600, unless the test
+# has a line "# relaykit-test: timeout=SECONDS"),
 # RELAYKIT_KUNIT_PY=0 leaves out kunit.py (a kernel build of its own),
 # TOPOLOGY (topology name or file for start-topology.sh, default "test":
 # uml/topology/test.topo, the default topology with KUnit and failslab on),
@@ -248,7 +249,12 @@ run_test()
 {
 	local name=$1 guests=$2 file=$3
 	local log results notefile start rc=0 dur reason note kreason='' expect
-	local st sub subreason limit=$TEST_TIMEOUT left
+	local st sub subreason limit left
+
+	# A test that builds a kernel of its own (kunit.py: 9 minutes cold on
+	# 2 cores) says how long it may take: "# relaykit-test: timeout=SECONDS".
+	limit=$(sed -n 's/^# relaykit-test: timeout=\([0-9][0-9]*\)$/\1/p' "$file" | head -n 1)
+	limit=${limit:-$TEST_TIMEOUT}
 
 	if [ -n "$DEADLINE" ]; then
 		left=$((DEADLINE - DEADLINE_RESERVE - EPOCHSECONDS))
