@@ -123,10 +123,12 @@ klog_check()
 	for guest in $(topo_guests); do
 		kind=$(topo_guest_kernel "$guest")
 		lost=$LOGDIR/.klog/$RUN/$guest.kmemleak-lost
-		if [ "$kind" = debug ] && [ "$mode" != console ] && [ -s "$lost" ]; then
+		if [ "$kind" != debug ] || [ "$mode" = console ]; then
+			:
+		elif [ -s "$lost" ]; then
 			echo "# kernel log check: kmemleak of $guest not scanned: $(< "$lost")" >> "$log"
 			[ -n "$r_scan" ] || r_scan="kmemleak of $guest unusable: $(< "$lost")"
-		elif [ "$kind" = debug ] && [ "$mode" != console ]; then
+		else
 			rc=0
 			start=$EPOCHSECONDS
 			reports=$(klog_kmemleak "$guest" 2>&1) || rc=$?
