@@ -11,17 +11,8 @@ KERNEL_DIRNAME=linux-source-6.1
 TREE=$BUILD/$KERNEL_DIRNAME
 LOGDIR=$BUILD/log
 
-# Same compiler string everywhere: kbuild records it in .config and in every
-# .cmd file, so switching it would reconfigure and rebuild everything.
-if command -v ccache >/dev/null 2>&1; then
-	KCC="ccache gcc"
-	# A clone of the kit in another directory (CI's fresh clone) hits the
-	# same cache: kbuild's absolute paths are hashed relative to the kit,
-	# and objects with debug info do not hash the build directory.
-	export CCACHE_BASEDIR=$KIT CCACHE_NOHASHDIR=1
-else
-	KCC=gcc
-fi
+# shellcheck source=scripts/ccache.sh
+. "$KIT/scripts/ccache.sh"
 JOBS=${JOBS:-$(nproc)}
 
 log() {

@@ -19,8 +19,8 @@ source "$(dirname "$0")/../lib/common.sh"
 TREE=$KIT/build/linux-source-6.1
 SCRATCH=$KIT/build/menuconfig-test
 ENTRY='In-kernel TCP and UDP relay \(net/relay\)'
-KCC="gcc"
-command -v ccache > /dev/null && KCC="ccache gcc"	# as scripts/common.sh
+# shellcheck source=../../scripts/ccache.sh
+source "$KIT/scripts/ccache.sh"
 SOCK=rk-menuconfig-$$		# our own tmux server
 SESSION=menuconfig
 

@@ -17,14 +17,11 @@ TREE=$KIT/build/linux-source-6.1
 	fail "net/relay/.kunitconfig missing (net-relay/.kunitconfig in the kit)"
 # kunit.py runs make itself: hand it the kit's compiler (ccache, with the
 # settings that let a clone elsewhere share the cache).
-make_opts=()
-if command -v ccache > /dev/null; then
-	make_opts=(--make_options "CC=ccache gcc")
-	export CCACHE_BASEDIR=$KIT CCACHE_NOHASHDIR=1
-fi
+# shellcheck source=../../scripts/ccache.sh
+source "$KIT/scripts/ccache.sh"
 cd "$TREE"
 out=$(./tools/testing/kunit/kunit.py run --kunitconfig=net/relay --build_dir="$KIT/build/kunit" \
-	--arch=um --jobs="$(nproc)" --timeout=300 "${make_opts[@]}" 2>&1) || {
+	--arch=um --jobs="$(nproc)" --timeout=300 --make_options "CC=$KCC" 2>&1) || {
 	echo "$out"
 	fail "kunit.py run failed (KTAP above)"
 }
