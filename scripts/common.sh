@@ -65,16 +65,60 @@ series_patches() {
 	done < "$KIT/patches/series"
 }
 
-# Serialize everything that writes to the kit tree or an O= dir: several
-# users (lead, test runs) may call make at the same time.
-lock_build() {
-	[[ -n ${RELAYKIT_BUILD_LOCKED:-} ]] && return 0
+# Locks. Builds of different kernels run side by side (make test builds the
+# release and x86 kernels in the background while the UML tests run), so
+# the kit tree and each O= dir have locks of their own, in build/:
+#   .lock        the tree: held shared by every build that reads it, taken
+#                exclusive only by kernel-tree.sh when the tree must change;
+#   .lock-NAME   O= dir build/NAME: exclusive, one build at a time in it.
+# A script's children inherit its locks (RELAYKIT_TREE_LOCK, _OUT_LOCKS):
+# flock on a new open of the same file would wait for the parent forever.
+
+# lock_file FILE shared|exclusive WHAT: take the lock, saying why we wait;
+# LOCK_FD is its descriptor.
+lock_file() {
+	local file=$1 mode=$2 what=$3
+
 	mkdir -p "$BUILD"
-	exec {BUILD_LOCK_FD}>"$BUILD/.lock"
-	if ! flock -n "$BUILD_LOCK_FD"; then
-		log "waiting for another build in $KIT/build (lock $BUILD/.lock)"
-		flock "$BUILD_LOCK_FD"
+	exec {LOCK_FD}>"$file"
+	if ! flock -n "--$mode" "$LOCK_FD"; then
+		log "waiting for another build using $what (lock ${file#"$KIT"/})"
+		flock "--$mode" "$LOCK_FD"
 	fi
-	# The scripts we call inherit the lock.
-	export RELAYKIT_BUILD_LOCKED=1
+}
+
+# lock_tree shared|exclusive
+lock_tree() {
+	local held=${RELAYKIT_TREE_LOCK:-}
+
+	[[ $held == exclusive || $held == "$1" ]] && return 0
+	[[ -z $held ]] || die "internal: the kit tree is locked shared, cannot take it exclusive"
+	lock_file "$BUILD/.lock" "$1" "the kit tree"
+	TREE_LOCK_FD=$LOCK_FD
+	export RELAYKIT_TREE_LOCK=$1
+}
+
+# lock_tree_upgrade: shared -> exclusive, for the process that took it.
+# flock(2) drops the shared lock first, so two upgraders cannot deadlock;
+# check again what needed the exclusive lock once it is held.
+lock_tree_upgrade() {
+	[[ ${RELAYKIT_TREE_LOCK:-} == exclusive ]] && return 0
+	[[ -n ${TREE_LOCK_FD:-} ]] ||
+		die "the kit tree must change (net-relay/ or patches/ edited) while a build that started before holds it; run make again"
+	if ! flock -n --exclusive "$TREE_LOCK_FD"; then
+		log "waiting for the builds using the kit tree to finish, to update it (lock build/.lock)"
+		flock --exclusive "$TREE_LOCK_FD"
+	fi
+	export RELAYKIT_TREE_LOCK=exclusive
+}
+
+# lock_out DIR: exclusive use of the O= dir DIR (and a shared tree).
+lock_out() {
+	local name
+
+	name=$(basename "$1")
+	lock_tree shared
+	[[ :${RELAYKIT_OUT_LOCKS:-}: == *":$name:"* ]] && return 0
+	lock_file "$BUILD/.lock-$name" exclusive "${1#"$KIT"/}"
+	export RELAYKIT_OUT_LOCKS=${RELAYKIT_OUT_LOCKS:-}:$name
 }

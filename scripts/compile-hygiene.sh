@@ -23,6 +23,7 @@ check() {
 	local kind=$1 log bad other
 
 	kind_setup "$kind" || die "unknown kernel kind '$kind' (debug, x86)"
+	lock_out "$KOUT"
 	log=$LOGDIR/hygiene-$kind.log
 	[[ -f $KOUT/.config && -f $KOUT/include/generated/autoconf.h ]] ||
 		die "${KOUT#"$KIT"/} is not built yet (make ${kind/debug/kernel-debug})"
@@ -69,7 +70,6 @@ main() {
 	local -a kinds=("$@")
 
 	((${#kinds[@]})) || kinds=(debug x86)
-	lock_build
 	"$KIT/scripts/kernel-tree.sh"
 	mkdir -p "$LOGDIR"
 	for kind in "${kinds[@]}"; do

@@ -28,8 +28,8 @@ main() {
 	out=$KOUT
 	log=$BUILD/log/kernel-$kind.log
 
-	lock_build
 	"$KIT/scripts/kernel-tree.sh"
+	lock_out "$out"
 	"$KIT/scripts/kernel-config.sh" "$kind"
 
 	mkdir -p "$BUILD/log"

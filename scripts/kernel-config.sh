@@ -97,8 +97,8 @@ main() {
 	stamp=$out/.relaykit-config
 	log=$BUILD/log/config-$kind.log
 
-	lock_build
 	[[ -f $TREE/.relaykit-patched ]] || "$KIT/scripts/kernel-tree.sh"
+	lock_out "$out"
 	if [[ $force -eq 0 && -f $out/.config && -f $stamp ]] &&
 		cmp -s "$stamp" <(cd "$KIT" && sha256sum "${fragments[@]#"$KIT"/}"); then
 		exit 0

@@ -55,21 +55,38 @@ unpack_and_patch() {
 	rmdir "$tmp"
 }
 
-main() {
-	lock_build
-	if [[ ! -f $STAMP ]] || ! cmp -s "$STAMP" <(tree_digest); then
-		unpack_and_patch
-	fi
-	[[ -d $KIT/net-relay ]] || die "$KIT/net-relay is missing"
-	mkdir -p "$TREE/net/relay"
-	# Objects or editor files in net-relay/ must not reach the source tree
-	# (kbuild O= builds refuse a tree that is not clean).
-	rsync -rc --delete --delete-excluded \
+patched() {
+	[[ -f $STAMP ]] && cmp -s "$STAMP" <(tree_digest)
+}
+
+# sync_relay [-n]: net-relay/ to net/relay; -n: only list what would change.
+# Objects or editor files in net-relay/ must not reach the source tree
+# (kbuild O= builds refuse a tree that is not clean).
+sync_relay() {
+	rsync -rc --delete --delete-excluded --out-format='%n' "$@" \
 		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.a' \
 		--exclude='modules.order' --exclude='Module.symvers' \
 		--exclude='.*.swp' --exclude='*~' \
 		"$KIT/net-relay/" "$TREE/net/relay/"
+}
+
+# The tree is current when it was made from this tarball and series and
+# net/relay has net-relay/'s content.
+current() {
+	patched && [[ -d $TREE/net/relay ]] && [[ -z $(sync_relay -n) ]]
+}
+
+main() {
+	[[ -d $KIT/net-relay ]] || die "$KIT/net-relay is missing"
+	# Builds running beside this one hold the tree shared; the exclusive
+	# lock is only needed (and waited for) when something must change.
+	lock_tree shared
+	current && return 0
+	lock_tree_upgrade
+	patched || unpack_and_patch
+	mkdir -p "$TREE/net/relay"
+	sync_relay > /dev/null
 }
 
 main "$@"
