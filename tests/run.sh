@@ -11,7 +11,10 @@
 # QEMU: uml/topology/x86.topo).  kunit and integration share one UML
 # topology (RUN=test-<pid>), started before the first test that needs it
 # and stopped when the x86 group or the end comes; x86 has its own
-# (RUN=test-<pid>-x86), with its own boot and shutdown checks.  After every guest test the guests'
+# (RUN=test-<pid>-x86), with its own boot and shutdown checks.  The
+# release, kunit.py and x86 kernels are built in the background meanwhile
+# (tests/lib/prebuild.sh): the tests that need one ("# relaykit-test:
+# needs=...") run after the other UML tests and wait for it.  After every guest test the guests'
 # kernel logs are checked (tests/lib/klog.sh): any warning, oops, lockdep,
 # KASAN or relay kmemleak report fails that test.
 #
@@ -30,9 +33,11 @@
 # TOPOLOGY (topology name or file for start-topology.sh, default "test":
 # uml/topology/test.topo, the default topology with KUnit and failslab on),
 # X86_TOPOLOGY (default uml/topology/x86.topo), RELAYKIT_X86=0 leaves the
-# x86 group out (it needs build/x86: make x86), RELAYKIT_DEADLINE (a time
+# x86 group out (and the x86 kernel's build), PREBUILD_WAIT (seconds a test
+# waits for its background build, default 3600), RELAYKIT_DEADLINE (a time
 # in seconds since the epoch, set by .ci/run: no test starts or runs past it,
-# those left are failed as not run, and the summary is still printed).
+# no test waits for a build past it, those left are failed as not run, and
+# the summary is still printed).
 
 set -euo pipefail
 
@@ -44,6 +49,8 @@ export KIT
 source "$TESTS/lib/topology.sh"
 # shellcheck source=lib/klog.sh
 source "$TESTS/lib/klog.sh"
+# shellcheck source=lib/prebuild.sh
+source "$TESTS/lib/prebuild.sh"
 
 usage()
 {
@@ -85,19 +92,66 @@ NAMES=()
 FILES=()
 GROUPS_=()
 GUESTS=()
+NEEDS_=()
 
 # A kunit or integration test needs the topology unless it says
 # "# relaykit-test: no-guests" (kunit.py, which boots its own kernel).
+# NEEDS_: the background builds it waits for (prebuild.sh's steps): its
+# "# relaykit-test: needs=STEP..." line; the x86 group needs x86. Steps the
+# run leaves out (RELAYKIT_X86=0, RELAYKIT_KUNIT_PY=0) are not needed.
 add_test()
 {
-	local guests=1
+	local guests=1 needs step
+	local -a kept=()
 
 	[ "$2" = host ] && guests=0
 	grep -q '^# relaykit-test: no-guests' "$3" && guests=0
+	needs=$(sed -n 's/^# relaykit-test: needs=//p' "$3" | head -n 1)
+	[ "$2" = x86 ] && needs+=" x86"
+	for step in $needs; do
+		[ "$step" = x86 ] && [ "${RELAYKIT_X86:-1}" != 1 ] && continue
+		[ "$step" = kunit ] && [ "${RELAYKIT_KUNIT_PY:-1}" != 1 ] && continue
+		[[ " ${kept[*]} " == *" $step "* ]] || kept+=("$step")
+	done
 	NAMES+=("$1")
 	GROUPS_+=("$2")
 	FILES+=("$3")
 	GUESTS+=("$guests")
+	NEEDS_+=("${kept[*]}")
+}
+
+# order_tests: the tests that need a background build after the others
+# (so the build has the others' time), by their last step in build order,
+# the x86 group last; each group keeps its own order.
+order_tests()
+{
+	local i step r rank
+	local -a keys order
+	local -a o_names=("${NAMES[@]}") o_groups=("${GROUPS_[@]}") o_files=("${FILES[@]}")
+	local -a o_guests=("${GUESTS[@]}") o_needs=("${NEEDS_[@]}")
+
+	for i in "${!o_names[@]}"; do
+		rank=0
+		for step in ${o_needs[$i]}; do
+			r=$(prebuild_rank "$step") || {
+				echo "${0##*/}: ${o_files[$i]}: unknown build step '$step' in needs=" >&2
+				exit 2
+			}
+			((r > rank)) && rank=$r
+		done
+		[ "${o_groups[$i]}" = x86 ] && rank=9
+		keys+=("$(printf '%d %04d' "$rank" "$i")")
+	done
+	mapfile -t order < <(printf '%s\n' "${keys[@]}" | sort | cut -d' ' -f2)
+	NAMES=() GROUPS_=() FILES=() GUESTS=() NEEDS_=()
+	for i in "${order[@]}"; do
+		i=$((10#$i))
+		NAMES+=("${o_names[$i]}")
+		GROUPS_+=("${o_groups[$i]}")
+		FILES+=("${o_files[$i]}")
+		GUESTS+=("${o_guests[$i]}")
+		NEEDS_+=("${o_needs[$i]}")
+	done
 }
 
 discover()
@@ -269,6 +323,7 @@ run_test()
 
 	{
 		echo "# test $name ($file)"
+		[ -z "$WAIT_NOTE" ] || echo "# $WAIT_NOTE"
 		echo "# started $(date -Is)"
 	} > "$log"
 	# timeout(1) runs the test in a process group of its own and signals
@@ -333,6 +388,25 @@ run_test()
 		report_fail "$name" "$(fail_reason "$log" "$rc" "$limit")" "$log"
 	fi
 	rm -f "$results" "$notefile"
+}
+
+# wait_builds STEP...: wait for the background builds a test needs, as long
+# as RELAYKIT_DEADLINE allows (else PREBUILD_WAIT seconds, default an
+# hour); PREBUILD_WHY says why when one did not build, WAIT_NOTE how long
+# the wait took.
+WAIT_NOTE=
+wait_builds()
+{
+	local step limit start=$EPOCHSECONDS
+
+	WAIT_NOTE=
+	for step in "$@"; do
+		limit=${PREBUILD_WAIT:-3600}
+		[ -z "$DEADLINE" ] || limit=$((DEADLINE - DEADLINE_RESERVE - 60 - EPOCHSECONDS))
+		prebuild_wait "$step" "$limit" || return 1
+	done
+	(($#)) && WAIT_NOTE="waited $((EPOCHSECONDS - start))s for the background build of: $*"
+	return 0
 }
 
 # past_deadline: true when RELAYKIT_DEADLINE leaves no time for one more
@@ -420,6 +494,7 @@ on_signal()
 {
 	trap - INT TERM
 	[ -n "$CUR_PID" ] && kill -TERM "$CUR_PID" 2> /dev/null
+	prebuild_stop
 	echo "# interrupted" >&2
 	if [ "$TOPO_UP" = 1 ] || [ "$TOPO_TRIED" = 1 ]; then
 		topo_stop /dev/null > /dev/null 2>&1 || true
@@ -429,6 +504,7 @@ on_signal()
 
 on_exit()
 {
+	prebuild_stop
 	# Safety net: the normal path stops the topology in bring_down().
 	if [ "$TOPO_TRIED" = 1 ] && [ "$TOPO_UP" = 1 ] && ! { [ "$KEEP_UP" = 1 ] && [ "$FAILED" -gt 0 ]; }; then
 		topo_stop /dev/null > /dev/null 2>&1 || true
@@ -438,8 +514,10 @@ on_exit()
 main()
 {
 	local i name group
+	local -a steps=()
 
 	discover
+	order_tests
 	if [ "$LIST" = 1 ]; then
 		printf '%s\n' "${NAMES[@]}"
 		exit 0
@@ -456,11 +534,23 @@ main()
 	trap on_exit EXIT
 
 	for i in "${!NAMES[@]}"; do
+		selected "${NAMES[$i]}" "${GROUPS_[$i]}" || continue
+		# shellcheck disable=SC2206 # NEEDS_ holds words
+		steps+=(${NEEDS_[$i]})
+	done
+	prebuild_start "$LOGDIR/prebuild" "${steps[@]}"
+
+	for i in "${!NAMES[@]}"; do
 		name=${NAMES[$i]}
 		group=${GROUPS_[$i]}
 		selected "$name" "$group" || continue
 		if past_deadline; then
 			report_fail "$name" "not run: RELAYKIT_DEADLINE passed" "$LOGDIR" notail
+			continue
+		fi
+		# shellcheck disable=SC2086 # NEEDS_ holds words
+		if ! wait_builds ${NEEDS_[$i]}; then
+			report_fail "$name" "not run: $PREBUILD_WHY" "$LOGDIR" notail
 			continue
 		fi
 		[ "$group" = x86 ] && [ "$PHASE" != x86 ] && enter_x86_phase

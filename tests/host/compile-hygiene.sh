@@ -4,6 +4,7 @@
 # net/relay compiles with no warning under W=1 and sparse (C=2), on both
 # architectures the kit builds: UML (build/uml-debug) and x86_64 (build/x86,
 # unless RELAYKIT_X86=0). scripts/compile-hygiene.sh does the work.
+# relaykit-test: needs=x86
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

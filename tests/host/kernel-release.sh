@@ -4,6 +4,7 @@
 # The release kernel (build/uml-release) has net_relay built in (its
 # nrelay_ symbols are in vmlinux, there is no module) and none of the debug
 # detectors, which would slow it down.
+# relaykit-test: needs=release
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # PREBUILD_WHY is read by run.sh
+#
+# Kernels built in the background while the suite runs; sourced by
+# tests/run.sh.
+#
+# Only the debug kernel is needed before the first test. The others are
+# needed by a few tests only: the release kernel (kernel-release,
+# gdb-builtin), kunit.py's kernel (kunit.py) and the x86 kernel
+# (compile-hygiene, the x86 group). On a cold machine they are most of the
+# build time, and the UML tests leave much of the CPU idle (guests wait on
+# timers and on each other), so they are built meanwhile, one after the
+# other, at the lowest CPU priority (SCHED_IDLE): they take only CPU time
+# no guest wants, and a test that needs one waits for it. A test names
+# what it needs in a line "# relaykit-test: needs=STEP...".
+#
+# Steps, in build order; tests/run.sh runs the tests that need them after
+# the others, in the same order, so the first waits least.
+PREBUILD_STEPS=(release kunit x86)
+
+PREBUILD_PID=
+PREBUILD_DIR=
+
+# prebuild_rank STEP: position of STEP in PREBUILD_STEPS, 1-based.
+prebuild_rank()
+{
+	local i
+
+	for i in "${!PREBUILD_STEPS[@]}"; do
+		[ "${PREBUILD_STEPS[$i]}" = "$1" ] && { echo $((i + 1)); return 0; }
+	done
+	return 1
+}
+
+# prebuild_cmd STEP: build it, at idle priority (make decides whether
+# anything is out of date; kbuild and kunit.py rebuild only what changed).
+prebuild_cmd()
+{
+	local -a idle=(nice -n 19 chrt --idle 0)
+
+	case $1 in
+	release) "${idle[@]}" make -C "$KIT" --no-print-directory "$KIT/build/uml-release/.relaykit-built" ;;
+	kunit) "${idle[@]}" "$KIT/scripts/kunit-py.sh" build ;;
+	x86) "${idle[@]}" make -C "$KIT" --no-print-directory "$KIT/build/x86/.relaykit-built" ;;
+	*) echo "unknown build step '$1'" >&2; return 1 ;;
+	esac
+}
+
+# prebuild_start DIR STEP...: build the STEPs in the background, one after
+# the other (each in build order); STEP's output goes to DIR/STEP.log, its
+# exit status to DIR/STEP.rc when it is done.
+prebuild_start()
+{
+	local dir=$1 step
+	local -a steps=()
+	shift
+
+	PREBUILD_DIR=$dir
+	(($#)) || return 0
+	for step in "${PREBUILD_STEPS[@]}"; do
+		[[ " $* " == *" $step "* ]] && steps+=("$step")
+	done
+	mkdir -p "$dir"
+	# A process group of its own (job control on for this one job), so
+	# that prebuild_stop ends make and every compiler it started.
+	set -m
+	(
+		for step in "${steps[@]}"; do
+			rc=0
+			{
+				echo "# build step $step, started $(date -Is)"
+				prebuild_cmd "$step" || rc=$?
+				echo "# exit status $rc, $(date -Is)"
+			} > "$dir/$step.log" 2>&1 < /dev/null
+			echo "$rc" > "$dir/$step.rc"
+		done
+	) &
+	PREBUILD_PID=$!
+	set +m
+}
+
+# prebuild_wait STEP LIMIT: wait up to LIMIT seconds for STEP; returns 1
+# when it did not build, with the reason in PREBUILD_WHY.
+PREBUILD_WHY=
+prebuild_wait()
+{
+	local step=$1 limit=$2 rcfile=$PREBUILD_DIR/$1.rc start=$EPOCHSECONDS
+
+	while [ ! -e "$rcfile" ]; do
+		if [ -z "$PREBUILD_PID" ] || ! kill -0 "$PREBUILD_PID" 2> /dev/null; then
+			# The job may have written the file just before it ended.
+			[ -e "$rcfile" ] && break
+			PREBUILD_WHY="the background build of $step did not run"
+			return 1
+		fi
+		if ((EPOCHSECONDS - start >= limit)); then
+			PREBUILD_WHY="the background build of $step was not done after ${limit}s (log: $(relpath "$PREBUILD_DIR/$step.log"))"
+			return 1
+		fi
+		sleep 2
+	done
+	if [ "$(cat "$rcfile")" != 0 ]; then
+		PREBUILD_WHY="the background build of $step failed (log: $(relpath "$PREBUILD_DIR/$step.log"))"
+		return 1
+	fi
+}
+
+# prebuild_stop: end the background builds (interrupt, or the run's end).
+prebuild_stop()
+{
+	[ -n "$PREBUILD_PID" ] || return 0
+	if kill -0 "$PREBUILD_PID" 2> /dev/null; then
+		kill -TERM -- "-$PREBUILD_PID" 2> /dev/null || true
+		wait "$PREBUILD_PID" 2> /dev/null || true
+	fi
+	PREBUILD_PID=
+}
