@@ -361,6 +361,61 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		run_case "${cases[(i + round - 1) % ${#cases[@]}]}" "$round"
 	done
 done
+# Profiles: where the relay guest's host CPU goes while it relays iperf3
+# (client to server), for the cases the targets compare. perf samples every
+# host process of the relay guest: the UML kernel (the `linux` binary, with
+# its symbols), the host kernel working for it (the links' system calls,
+# signals, page faults) and its user-space processes (haproxy, socat).
+relay_pids() {
+	local f s
+	local -a a
+
+	for f in /proc/[0-9]*/stat; do
+		s=$(< "$f") 2> /dev/null || continue
+		s=${s##*) }
+		read -ra a <<< "$s"
+		if [[ ${a[2]} == "$RELAY_PGID" ]]; then
+			f=${f#/proc/}
+			echo "${f%/stat}"
+		fi
+	done
+}
+
+profile_case() {
+	local c=$1 pids perf_pid
+
+	case_up "$c" || return 0
+	pids=$(relay_pids | paste -sd, -)
+	perf record -q -F 999 -o "$OUT/perf-$c.data" -p "$pids" >> "$LOG" 2>&1 &
+	perf_pid=$!
+	gx -t $((SECS + 60)) client iperf3 -c "$(target_of "$c")" -t "$SECS" >> "$LOG" 2>&1 ||
+		warn "$c: iperf3 under perf failed"
+	kill -INT "$perf_pid" 2> /dev/null || true
+	# perf leaves with the signal's status; its data file says whether it worked.
+	wait "$perf_pid" || true
+	[[ -s $OUT/perf-$c.data ]] || { warn "$c: perf record wrote nothing (see $LOG)"; case_down "$c"; return 0; }
+	case_down "$c"
+	# "PERCENT DSO SYMBOL" lines, every sample counted once (no children).
+	perf report -i "$OUT/perf-$c.data" --stdio -q --no-children --sort dso,sym \
+		--percent-limit 0.3 2>> "$LOG" | awk 'NF >= 4 { sub(/%/, "", $1); sym = $4;
+			for (i = 5; i <= NF; i++) sym = sym " " $i; print $1 "\t" $2 "\t" sym }' \
+		> "$OUT/profile-$c.tsv" || warn "$c: perf report failed"
+	perf report -i "$OUT/perf-$c.data" --stdio -q --no-children --sort dso 2>> "$LOG" |
+		awk 'NF >= 2 { sub(/%/, "", $1); print $1 "\t" $2 }' > "$OUT/profile-$c-dso.tsv" ||
+		warn "$c: perf report failed"
+	rm -f "$OUT/perf-$c.data"
+	say "  $c: profile of $(wc -l < "$OUT/profile-$c.tsv") symbols"
+}
+
+if command -v perf > /dev/null; then
+	say "profiles ($(date +%T), load $(load1))"
+	for c in forward dnat haproxy relay; do
+		[[ " $CASES " != *" $c "* ]] || profile_case "$c"
+	done
+else
+	warn "perf not found (package linux-perf): no profiles"
+fi
+
 say "idle connections ($(date +%T), load $(load1))"
 for c in "${cases[@]}"; do
 	run_idle "$c"

@@ -394,6 +394,65 @@ the relay's figure, from the same run.
   guest's network device cannot batch (no GRO or TSO on UML's daemon
   transport).
 MD
+# ---- profiles ----
+# profile-CASE-dso.tsv: "PERCENT\tDSO", profile-CASE.tsv: "PERCENT\tDSO\tSYMBOL"
+# (tests/bench.sh profile_case: perf on the relay guest's host processes
+# during one iperf3 run client to server).
+my @pcases = grep { -s "$out/profile-$_-dso.tsv" } qw(forward dnat haproxy relay);
+sub read_tsv {
+	my ($f) = @_;
+	open(my $h, '<', $f) or return ();
+	my @rows = map { chomp; [split /\t/] } <$h>;
+	close $h;
+	return @rows;
+}
+# Which part of the guest a DSO is: the UML kernel is the `linux` binary.
+sub part {
+	my ($dso) = @_;
+	return 'uml' if $dso eq 'linux';
+	return 'host' if $dso eq '[kernel.kallsyms]';
+	return 'user';
+}
+if (@pcases) {
+	my (%share, %top);
+	for my $c (@pcases) {
+		$share{$c}{part($_->[1])} += $_->[0] for read_tsv("$out/profile-$c-dso.tsv");
+		for my $r (read_tsv("$out/profile-$c.tsv")) {
+			my $p = part($r->[1]);
+			push @{ $top{$c}{$p} }, $r if $p ne 'user' && @{ $top{$c}{$p} // [] } < 6;
+		}
+	}
+	print $md <<'MD';
+
+## Where the relay guest's CPU goes
+
+`perf record` on the host, on every host process of the relay guest, during
+one more iperf3 run client to server per case (after the rounds): the UML
+kernel (the `linux` binary: the guest's network stack, netfilter, the
+relay), the host kernel working for the guest (the links are one
+`sendto`/`recvfrom` per frame on a unix socket, plus UML's signals and
+page faults), and the guest's user space (haproxy, iperf3 is not there).
+Each part in % of the samples and in s/GiB (its share of the case's median
+CPU per GiB, client to server).
+
+| case | UML kernel | host kernel (links, signals) | user space | top UML kernel functions | top host kernel functions |
+|---|--:|--:|--:|---|---|
+MD
+	for my $c (@pcases) {
+		my $cpu = median(@{ $vals{cpu_up}{$c} // [] });
+		my @cells;
+		for my $p (qw(uml host user)) {
+			my $pc = $share{$c}{$p} // 0;
+			push @cells, sprintf('%.0f %%', $pc) . (defined $cpu ? sprintf(' (%.2f)', $pc / 100 * $cpu) : '');
+		}
+		my $fn = sub {
+			join ', ', map { sprintf '`%s` %.1f', $_->[2], $_->[0] } @{ $top{$c}{ $_[0] } // [] };
+		};
+		printf $md "| %s | %s | %s | %s | %s | %s |\n", $c eq 'relay' ? '**relay**' : $c,
+			@cells, $fn->('uml'), $fn->('host');
+	}
+}
+
 print $md "\n## Charts\n\n";
 printf $md "![%s](%s/%s.png)\n\n", $_->[1], $meta{charts}, $_->[0] for @chart_files;
 close $md;
