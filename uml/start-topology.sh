@@ -91,6 +91,16 @@ for guest in "${TOPO_GUESTS[@]}"; do
 		rk_err "$where: guest $guest: kernel '$kind': $bin is not an executable file$hint"
 		errors=1
 	fi
+	# A veth network needs UML's vector driver in the guest's kernel.
+	if [[ $kind == debug || $kind == release ]]; then
+		for ifname in ${TOPO_G_IFACES[$guest]}; do
+			[[ ${TOPO_NET_TRANSPORT[${TOPO_IF_NET[$guest/$ifname]}]} == veth ]] || continue
+			grep -qx 'CONFIG_UML_NET_VECTOR=y' "$(rk_kernel_build_dir "$kind")/.config" 2> /dev/null && break
+			rk_err "$where: guest $guest: $ifname is on veth network ${TOPO_IF_NET[$guest/$ifname]}, and kernel '$kind' has no CONFIG_UML_NET_VECTOR"
+			errors=1
+			break
+		done
+	fi
 	kernel_kind[$guest]=$kind
 	kernel_bin[$guest]=$bin
 done
@@ -159,9 +169,30 @@ ip netns exec "$NETNS" sysctl -qw net.unix.max_dgram_qlen="${RK_LINK_QLEN:-512}"
 # kills guests by group) and a Ctrl-C on the terminal reaches only us.
 # Backgrounded from a non-interactive shell they are not group leaders yet,
 # so setsid and ip netns exec exec in place and $! is the final pid.
+# veth_end NET A|B: the name of one end of network NET's veth pair.
+veth_end() {
+	local name=$1
+
+	((${#name} <= 13)) || name=v$(printf '%s\n' "${TOPO_NETWORKS[@]}" | grep -nx -- "$1" | cut -d: -f1)
+	printf '%s-%s\n' "$name" "$2"
+}
+
+declare -A veth_next=()
 for net in "${TOPO_NETWORKS[@]}"; do
 	if [[ ${TOPO_NET_TRANSPORT[$net]} == bridge ]]; then
 		bridge_up "$NETNS" "$net" || rk_die "network $net: cannot make bridge $net in netns $NETNS"
+		continue
+	fi
+	# A veth pair: each end carries one guest's raw socket (UML's vector
+	# driver: batched I/O, scatter-gather, TSO and GRO through vnet headers;
+	# RK_VECTOR_OPTS replaces its options).
+	if [[ ${TOPO_NET_TRANSPORT[$net]} == veth ]]; then
+		if ! ip -n "$NETNS" link add "$(veth_end "$net" a)" type veth peer name "$(veth_end "$net" b)" ||
+			! ip -n "$NETNS" link set "$(veth_end "$net" a)" up ||
+			! ip -n "$NETNS" link set "$(veth_end "$net" b)" up; then
+			rk_die "network $net: cannot make its veth pair in netns $NETNS"
+		fi
+		veth_next[$net]=a
 		continue
 	fi
 	opts=()
@@ -183,7 +214,7 @@ for net in "${TOPO_NETWORKS[@]}"; do
 done
 
 write_config() {
-	local guest=$1 kind=$2 ifname build_dir
+	local guest=$1 kind=$2 ifname build_dir vec
 
 	build_dir=$(rk_kernel_build_dir "$kind")
 	if [[ -n $build_dir && $build_dir == "$KIT"/* ]]; then
@@ -198,9 +229,16 @@ write_config() {
 		echo "GUEST_RUN=$(rk_sh_quote "$RUN")"
 		echo "GUEST_MEMORY=$(rk_sh_quote "${TOPO_G_MEMORY[$guest]}")"
 		echo "IFACES=$(rk_sh_quote "${TOPO_G_IFACES[$guest]}")"
+		vec=0
 		for ifname in ${TOPO_G_IFACES[$guest]}; do
 			echo "NET_$ifname=$(rk_sh_quote "${TOPO_IF_NET[$guest/$ifname]}")"
 			echo "ADDRS_$ifname=$(rk_sh_quote "${TOPO_IF_ADDRS[$guest/$ifname]}")"
+			# UML's vector driver names its devices vec0, vec1... in
+			# command-line order; init.sh renames them.
+			if [[ ${TOPO_NET_TRANSPORT[${TOPO_IF_NET[$guest/$ifname]}]} == veth ]]; then
+				echo "DEV_$ifname=vec$vec"
+				vec=$((vec + 1))
+			fi
 		done
 		echo "ROUTES=$(rk_sh_quote "${TOPO_G_ROUTES[$guest]}")"
 		echo "SYSCTLS=$(rk_sh_quote "${TOPO_G_SYSCTLS[$guest]}")"
@@ -281,13 +319,22 @@ for guest in "${TOPO_GUESTS[@]}"; do
 		"mem=${TOPO_G_MEMORY[$guest]}"
 		"ubd0=$guest/root.cow,$ROOTFS" rw
 	)
+	vec_index=0
 	for ifname in ${TOPO_G_IFACES[$guest]}; do
+		net=${TOPO_IF_NET[$guest/$ifname]}
 		if [[ -n ${tap[$ifname]:-} ]]; then
 			args+=("$ifname=tuntap,${tap[$ifname]},$(guest_mac "$guest_index" "$if_index")")
 			if_index=$((if_index + 1))
 			continue
 		fi
-		args+=("$ifname=daemon,,unix,net/${TOPO_IF_NET[$guest/$ifname]}.ctl")
+		if [[ ${TOPO_NET_TRANSPORT[$net]} == veth ]]; then
+			args+=("vec$vec_index:transport=raw,ifname=$(veth_end "$net" "${veth_next[$net]}"),${RK_VECTOR_OPTS:-depth=128,gro=1},mac=$(guest_mac "$guest_index" "$if_index")")
+			veth_next[$net]=b
+			vec_index=$((vec_index + 1))
+			if_index=$((if_index + 1))
+			continue
+		fi
+		args+=("$ifname=daemon,,unix,net/$net.ctl")
 	done
 	# con0 (the kernel console) goes to console.log; every other line is
 	# off (no xterms). console.sh plugs a host pty into con1 when needed.

@@ -101,6 +101,12 @@ fi
 
 ip link set lo up || fail "cannot bring up lo"
 for ifc in $IFACES; do
+	# On a veth network the device is UML's vector driver's vecN: give it
+	# the topology's name.
+	dev_var="DEV_$ifc"
+	if [ -n "${!dev_var:-}" ]; then
+		ip link set "${!dev_var}" name "$ifc" || { fail "cannot rename ${!dev_var} to $ifc"; continue; }
+	fi
 	ip link set "$ifc" up || { fail "cannot bring up $ifc"; continue; }
 	addrs_var="ADDRS_$ifc"
 	for addr in ${!addrs_var:-}; do

@@ -1,8 +1,10 @@
 # shellcheck shell=bash disable=SC2034  # TOPO_* are read by the sourcing scripts
 # Parser for topology files (uml/topology/*.topo); format in docs/kit.md.
 #
-#   network NAME TRANSPORT [hub]         TRANSPORT: switch (uml_switch) or
+#   network NAME TRANSPORT [hub]         TRANSPORT: switch (uml_switch),
 #                                        bridge (Linux bridge + taps, lib/qemu.sh)
+#                                        or veth (a veth pair: two UML guests,
+#                                        UML's vector driver on raw sockets)
 #   guest NAME                           opens a guest; the lines below belong to it
 #       kind    uml|qemu                 qemu: x86_64 guest under QEMU (lib/qemu.sh)
 #       kernel  debug|release|stock|x86|PATH   x86 (build/x86) is for kind qemu only
@@ -169,7 +171,7 @@ topo_parse() {
 		network)
 			read -r -a args <<< "$rest"
 			if ((${#args[@]} < 2)); then
-				_topo_error "$lineno" "usage: network NAME TRANSPORT (TRANSPORT: switch, bridge)"
+				_topo_error "$lineno" "usage: network NAME TRANSPORT (TRANSPORT: switch, bridge, veth)"
 				continue
 			fi
 			name=${args[0]}
@@ -187,11 +189,11 @@ topo_parse() {
 					[[ $opt == hub ]] || _topo_error "$lineno" "network '$name': unknown switch option '$opt' (known: hub)"
 				done
 				;;
-			bridge)
+			bridge | veth)
 				((${#args[@]} == 2)) ||
-					{ _topo_error "$lineno" "network '$name': a bridge takes no options"; continue; }
+					{ _topo_error "$lineno" "network '$name': a ${args[1]} takes no options"; continue; }
 				;;
-			*) _topo_error "$lineno" "unknown network transport '${args[1]}' (supported: switch, bridge)"; continue ;;
+			*) _topo_error "$lineno" "unknown network transport '${args[1]}' (supported: switch, bridge, veth)"; continue ;;
 			esac
 			TOPO_NETWORKS+=("$name")
 			TOPO_NET_TRANSPORT[$name]=${args[1]}
@@ -260,6 +262,7 @@ topo_parse() {
 # Cross-line checks and defaults.
 topo_finish() {
 	local guest ifname net
+	local -A members=()
 
 	((${#TOPO_GUESTS[@]})) || _topo_error "$1" "no guest defined"
 	for guest in "${TOPO_GUESTS[@]}"; do
@@ -279,9 +282,19 @@ topo_finish() {
 		fi
 		for ifname in ${TOPO_G_IFACES[$guest]}; do
 			net=${TOPO_IF_NET[$guest/$ifname]}
-			[[ -n ${TOPO_NET_LINE[$net]:-} ]] ||
+			if [[ -z ${TOPO_NET_LINE[$net]:-} ]]; then
 				_topo_error "${TOPO_IF_LINE[$guest/$ifname]}" "guest '$guest': $ifname is on network '$net', which no 'network' line defines"
+				continue
+			fi
+			members[$net]=$((${members[$net]:-0} + 1))
+			[[ ${TOPO_NET_TRANSPORT[$net]} != veth || ${TOPO_G_KIND[$guest]} == uml ]] ||
+				_topo_error "${TOPO_IF_LINE[$guest/$ifname]}" "guest '$guest': network '$net' is a veth pair, for UML guests only (qemu guests: bridge)"
 		done
+	done
+	# A veth pair has two ends.
+	for net in "${TOPO_NETWORKS[@]}"; do
+		[[ ${TOPO_NET_TRANSPORT[$net]} != veth || ${members[$net]:-0} == 2 ]] ||
+			_topo_error "${TOPO_NET_LINE[$net]}" "network '$net' is a veth pair: it joins exactly two interfaces, not ${members[$net]:-0}"
 	done
 }
 
