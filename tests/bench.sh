@@ -24,6 +24,10 @@
 # BENCH_TOPO=bench-x86 (make bench TOPO=x86): the relay guest on the x86_64
 # kernel under QEMU (uml/topology/bench-x86.topo); its page is
 # docs/benchmarks-x86.md (docs/benchmarks-x86.csv, docs/bench-x86/).
+# BENCH_LINK=veth (make bench LINK=veth): the same UML topology with each
+# network a veth pair in the run's netns and UML's vector driver on raw
+# sockets instead of uml_switch (batched I/O, scatter-gather, TSO, GRO);
+# its page is docs/benchmarks-veth.md (docs/bench-veth/).
 #
 # Environment: BENCH_QUICK=1 (1 round, 2 s transfers, 1,000 idle connections,
 # docs untouched: for developing the bench), BENCH_ROUNDS (3), BENCH_SECS
@@ -43,6 +47,7 @@ case $BENCH_TOPO in
 */*) TOPO=$BENCH_TOPO ;;
 *) TOPO=$KIT/uml/topology/$BENCH_TOPO.topo ;;
 esac
+LINK=${BENCH_LINK:-daemon}
 # Where a full run's page goes, and how its relay guest is labelled.
 if grep -Eq '^[[:space:]]*kernel[[:space:]]+x86' "$TOPO" 2> /dev/null; then
 	RELAY_X86=1
@@ -53,6 +58,14 @@ else
 	DOCS_NAME=benchmarks
 	DOCS_CHARTS=bench
 fi
+case $LINK in
+daemon) ;;
+veth)
+	DOCS_NAME+=-veth
+	DOCS_CHARTS+=-veth
+	;;
+*) echo "bench.sh: error: BENCH_LINK='$LINK': use daemon (uml_switch) or veth" >&2; exit 1 ;;
+esac
 RRLOAD=$KIT/build/rrload
 GUEST_SH=/relaykit/kit/tests/bench/guest.sh
 G_RRLOAD=/relaykit/kit/build/rrload
@@ -93,6 +106,7 @@ for c in $CASES; do
 done
 ((EUID == 0)) || die "must run as root (the topology needs ip netns)"
 [[ -f $TOPO ]] || die "BENCH_TOPO: no topology $TOPO"
+((!RELAY_X86)) || [[ $LINK == daemon ]] || die "BENCH_LINK=$LINK: veth links are for UML guests; the x86 relay is on bridges"
 needed=("$KIT/build/rootfs.img" "$KIT/build/agent")
 if ((RELAY_X86)); then
 	needed+=("$KIT/build/x86/arch/x86/boot/bzImage")
@@ -108,6 +122,13 @@ done
 
 mkdir -p "$OUT"
 : > "$LOG"
+# The same topology with each network a veth pair.
+TOPO_SRC=${TOPO#"$KIT"/}
+if [[ $LINK == veth ]]; then
+	sed -E 's/^([[:space:]]*network[[:space:]]+[^[:space:]]+[[:space:]]+)switch([[:space:]]|$)/\1veth\2/' \
+		"$TOPO" > "$OUT/${TOPO##*/}"
+	TOPO=$OUT/${TOPO##*/}
+fi
 echo "case,metric,round,value" > "$RAW"
 
 # The load tool runs in the guests from the kit (hostfs): static, no libs.
@@ -141,7 +162,7 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 
 LOAD_START=$(load1)
 T_START=$(date +%s)
-say "bench: RUN=$RUN rounds=$ROUNDS iperf3=${SECS}s rr=${RR_SECS}s idle=$IDLE cases: $CASES"
+say "bench: RUN=$RUN link=$LINK rounds=$ROUNDS iperf3=${SECS}s rr=${RR_SECS}s idle=$IDLE cases: $CASES"
 say "bench: results in $OUT (log: $LOG)"
 if awk -v l="$LOAD_START" 'BEGIN { exit !(l > 2) }'; then
 	warn "load average $LOAD_START > 2: other work on this machine will make the figures noisy"
@@ -423,12 +444,17 @@ done
 
 LOAD_END=$(load1)
 T_END=$(date +%s)
+# The command as typed: make passes TOPO and LINK on as BENCH_TOPO and
+# BENCH_LINK; other BENCH_ variables came from the user.
 if [[ ${MAKELEVEL:-} ]]; then
 	COMMAND="make bench"
+	((!RELAY_X86)) || COMMAND+=" TOPO=x86"
+	[[ $LINK == daemon ]] || COMMAND+=" LINK=$LINK"
+	ENV_SET=$(env | grep -E '^BENCH_[A-Z_]+=' | grep -Ev '^BENCH_(TOPO|LINK)=' | sort | tr '\n' ' ' || true)
 else
 	COMMAND="tests/bench.sh"
+	ENV_SET=$(env | grep -E '^BENCH_[A-Z_]+=' | sort | tr '\n' ' ' || true)
 fi
-ENV_SET=$(env | grep -E '^BENCH_[A-Z_]+=' | sort | tr '\n' ' ' || true)
 [[ -z $ENV_SET ]] || COMMAND="$ENV_SET$COMMAND"
 {
 	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -450,7 +476,9 @@ ENV_SET=$(env | grep -E '^BENCH_[A-Z_]+=' | sort | tr '\n' ' ' || true)
 	echo "dns_window=$DNS_WINDOW"
 	echo "dns_sockets=$DNS_SOCKETS"
 	echo "relay_label=$RELAY_LABEL"
-	echo "topo=${TOPO#"$KIT"/}"
+	echo "topo=$TOPO_SRC"
+	echo "relay_kind=$( ((RELAY_X86)) && echo x86 || echo uml)"
+	echo "link=$LINK"
 	echo "charts=$DOCS_CHARTS"
 } > "$OUT/meta"
 

@@ -25,6 +25,10 @@ close $mf;
 $meta{relay_label} //= 'UML release kernel: no debugging options, net/relay built in';
 $meta{topo} //= 'uml/topology/bench.topo';
 $meta{charts} //= 'bench';
+$meta{relay_kind} //= $meta{topo} eq 'uml/topology/bench.topo' ? 'uml' : 'x86';
+$meta{link} //= 'daemon';
+my $x86 = $meta{relay_kind} eq 'x86';
+my $veth = $meta{link} eq 'veth';
 
 my @cases = split ' ', $meta{cases};
 my %vals;	# {metric}{case} = [values]
@@ -233,6 +237,7 @@ lives in `tests/bench/report.pl`. Re-run to refresh; do not edit by hand.*
 | command | `$meta{command}` |
 | relay kernel | $meta{kernel_relay} ($meta{relay_label}) |
 | topology | `$meta{topo}` |
+| links | @{[ $veth ? 'veth pairs, UML vector driver (raw sockets)' : $x86 ? 'Linux bridges, taps' : 'uml_switch (UML daemon transport)' ]} |
 | client and server kernel | $meta{kernel_stock} (Debian's linux.uml) |
 | host | $meta{host} |
 | host load average | $meta{load} |
@@ -253,6 +258,7 @@ print $md <<MD;
 
     make bench                       # about 15 minutes; docs/benchmarks.md
     make bench TOPO=x86              # the relay on x86_64 under QEMU; docs/benchmarks-x86.md
+    make bench LINK=veth             # veth pairs + UML's vector driver; docs/benchmarks-veth.md
     BENCH_QUICK=1 tests/bench.sh     # 1 round, short runs, docs untouched
     BENCH_CASES="haproxy relay" BENCH_ROUNDS=5 tests/bench.sh
 
@@ -262,7 +268,17 @@ every measurement and failure). `BENCH_KEEP=1` leaves the guests up.
 ## Set-up
 
 MD
-print $md <<MD if $meta{topo} ne 'uml/topology/bench.topo';
+print $md <<MD if $veth;
+**This run: `$meta{topo}` with each network a veth pair** (`make bench
+LINK=veth`) in the run's network namespace instead of a `uml_switch`: each
+guest's interface is UML's vector driver on a raw socket bound to its end
+of the pair (`vecN:transport=raw,ifname=...,gro=1`), which batches frames
+(sendmmsg/recvmmsg) and offers scatter-gather, TSO and GRO through vnet
+headers. Everything else is as described below. The page for the daemon
+links, the kit's default: [benchmarks.md](benchmarks.md).
+
+MD
+print $md <<MD if $x86;
 **This run: `$meta{topo}`.** The relay guest is $meta{relay_label}; the
 networks are Linux bridges (one tap per interface) in the run's network
 namespace instead of `uml_switch`. Everything else is as described below
@@ -356,7 +372,7 @@ From the issue; net/relay against the other cases of the same run.
 |---|---|---|
 MD
 printf $md "| %s | %s | %s |\n", @$_ for @targets;
-print $md <<'MD' if $meta{topo} ne 'uml/topology/bench.topo';
+print $md <<'MD' if $x86;
 
 How to read this page: under TCG the relay guest's CPU is the limit of
 every case that costs it more than forwarding. Throughput × CPU per GiB
@@ -369,7 +385,7 @@ on the links' limit. These figures show the relay working on x86_64 and
 how the cases rank there; the targets are judged on the UML page
 ([benchmarks.md](benchmarks.md)).
 MD
-print $md <<'MD' if $meta{topo} eq 'uml/topology/bench.topo';
+print $md <<'MD' if !$x86 && !$veth;
 
 How to read a miss: the measured column puts the path's own limit next to
 the relay's figure, from the same run.
@@ -387,12 +403,13 @@ the relay's figure, from the same run.
   links have a 512-frame queue (`net.unix.max_dgram_qlen`, set by
   `uml/start-topology.sh`), iperf3 runs at 400-500 Mbit/s and haproxy moves
   large batches per system call, which halved its cost per GiB (about
-  20 s/GiB with the 10-frame queue, about 10 now). The relay passes pages
-  on by reference (no copy, no system call, no per-run buffer) and costs
-  about 1.2 × forwarding: the rest is the second TCP stack that any relay
-  terminating TCP runs (segments and ACKs of two connections), which the
-  guest's network device cannot batch (no GRO or TSO on UML's daemon
-  transport).
+  20 s/GiB with the 10-frame queue, about 10 now). The relay needs no
+  system call and no buffer of its own, and costs a little more than
+  forwarding: the second TCP stack that any relay terminating TCP runs
+  (segments and ACKs of two connections), which the guest's network
+  device cannot batch (no GRO or TSO on UML's daemon transport), and a
+  copy that device forces (below). The profile below shows where the
+  rest goes: the links.
 MD
 # ---- profiles ----
 # profile-CASE-dso.tsv: "PERCENT\tDSO", profile-CASE.tsv: "PERCENT\tDSO\tSYMBOL"
@@ -450,6 +467,31 @@ MD
 		};
 		printf $md "| %s | %s | %s | %s | %s | %s |\n", $c eq 'relay' ? '**relay**' : $c,
 			@cells, $fn->('uml'), $fn->('host');
+	}
+	# The reading, from this run's figures.
+	my $secs = sub {	# CASE PART: s/GiB of CASE spent in PART
+		my ($c, $p) = @_;
+		my $cpu = median(@{ $vals{cpu_up}{$c} // [] });
+		return defined $cpu ? ($share{$c}{$p} // 0) / 100 * $cpu : undef;
+	};
+	if ($share{relay} && $share{forward} && defined $secs->('relay', 'host')) {
+		my $fh = ratio('cpu_up', 'forward', 'haproxy');
+		printf $md "\nHow to read it: %.0f %% of net/relay's CPU (%.2f s/GiB) is the host\n" .
+			"kernel moving UML's frames and delivering its signals, against %.2f s/GiB\n" .
+			"for plain forwarding, and %.2f s/GiB is the UML kernel (forwarding %.2f):\n" .
+			"the links cost per frame, whatever the guest does with the frames.\n",
+			$share{relay}{host} // 0, $secs->('relay', 'host'), $secs->('forward', 'host'),
+			$secs->('relay', 'uml'), $secs->('forward', 'uml');
+		printf $md "Forwarding alone costs %.2f × haproxy's CPU per GiB in this run%s.\n", $fh,
+			$fh > 0.5 ? ", above the target's 0.5 ×: no relay on these links can meet it" : ''
+			if defined $fh;
+		print $md <<'MD';
+Part of the relay's UML-kernel share is a copy: UML's daemon network
+driver (arch/um/drivers/net_kern.c) offers no scatter-gather, so TCP
+cannot send the pages net/relay hands on by reference and copies them
+(`memcpy_orig`, `csum_partial` in the UML kernel column); UML's vector
+driver offers scatter-gather.
+MD
 	}
 }
 
