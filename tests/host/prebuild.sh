@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The runner's background builds (tests/lib/prebuild.sh) without building a
+# kernel: with prebuild_cmd replaced by a stub, the steps run in build order
+# whatever order they are asked in, a step that fails reports its log, and
+# one that works reports nothing. Then the order of the suite (tests/run.sh
+# -l): every test that needs a build comes after the UML tests that need
+# none, in build order, and the x86 group last.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/prebuild.sh
+source "$KIT/tests/lib/prebuild.sh"
+
+work=$(mktemp -d)
+trap 'prebuild_stop; rm -rf "$work"' EXIT
+relpath() { echo "$1"; }
+
+# The stub: x86 fails, the others work; each appends its name to a file.
+# shellcheck disable=SC2317 # called by prebuild_start's subshell
+prebuild_cmd()
+{
+	echo "$1" >> "$work/order"
+	[ "$1" != x86 ]
+}
+
+prebuild_start "$work/pb" x86 release
+prebuild_wait release 60 || fail "release: $PREBUILD_WHY"
+if prebuild_wait x86 60; then
+	fail "a failing x86 build step was reported as built"
+fi
+[[ $PREBUILD_WHY == *"background build of x86 failed"*"$work/pb/x86.log"* ]] ||
+	fail "the failed step's reason does not name its log: '$PREBUILD_WHY'"
+[ "$(paste -sd' ' "$work/order")" = "release x86" ] ||
+	fail "steps ran as '$(paste -sd' ' "$work/order")', not in build order (release x86)"
+prebuild_start "$work/none"
+if prebuild_wait kunit 5; then
+	fail "a step that was never started was reported as built"
+fi
+log "stub builds: order, failure and reasons as expected"
+
+# The suite's order. NAME of a test file as run.sh names it.
+name_of()
+{
+	local f=$1 base
+
+	base=$(basename "$f" .sh)
+	case $f in
+	*/host/*) echo "host:$base" ;;
+	*/kunit/*) echo "kunit:$base" ;;
+	*/integration/*) echo "integration:${base#[0-9][0-9]-}" ;;
+	esac
+}
+declare -A rank=()
+for f in "$KIT"/tests/host/*.sh "$KIT"/tests/kunit/*.sh "$KIT"/tests/integration/[0-9][0-9]-*.sh; do
+	needs=$(sed -n 's/^# relaykit-test: needs=//p' "$f" | head -n 1)
+	r=0
+	for step in $needs; do
+		s=$(prebuild_rank "$step") || fail "$f: unknown build step '$step'"
+		((s > r)) && r=$s
+	done
+	rank[$(name_of "$f")]=$r
+done
+((${#rank[@]} > 10)) || fail "found only ${#rank[@]} tests"
+
+mapfile -t names < <(RELAYKIT_X86=1 RELAYKIT_KUNIT_PY=1 "$KIT/tests/run.sh" -l)
+last=0
+seen_x86=0
+deferred=0
+for n in "${names[@]}"; do
+	if [[ $n == x86:* ]]; then
+		seen_x86=1
+		continue
+	fi
+	((!seen_x86)) || fail "$n comes after the x86 group"
+	[ -n "${rank[$n]+set}" ] || fail "run.sh -l lists $n, which no test file gives"
+	((rank[$n] >= last)) || fail "$n (build step rank ${rank[$n]}) comes after a test of rank $last"
+	last=${rank[$n]}
+	((rank[$n] == 0)) || deferred=$((deferred + 1))
+done
+((seen_x86)) || fail "no x86 test listed"
+((deferred >= 3)) || fail "only $deferred tests need a background build; expected kernel-release, gdb-builtin, kunit.py, compile-hygiene"
+note "stub builds ok; ${#names[@]} tests in order, $deferred after the background builds"
