@@ -121,8 +121,8 @@ add_test()
 }
 
 # order_tests: the tests that need a background build after the others
-# (so the build has the others' time), by their last step in build order,
-# the x86 group last; each group keeps its own order.
+# (so the build has the others' time), by their last step in build order;
+# the x86 group needs x86 and comes after the other tests that do.
 order_tests()
 {
 	local i step r rank
@@ -139,7 +139,6 @@ order_tests()
 			}
 			((r > rank)) && rank=$r
 		done
-		[ "${o_groups[$i]}" = x86 ] && rank=9
 		keys+=("$(printf '%d %04d' "$rank" "$i")")
 	done
 	mapfile -t order < <(printf '%s\n' "${keys[@]}" | sort | cut -d' ' -f2)
@@ -475,6 +474,21 @@ bring_down()
 	fi
 }
 
+# guests_needed_after I: true when a selected test after index I needs the
+# topology of the current phase (the UML one, or the x86 one).
+guests_needed_after()
+{
+	local j
+
+	for ((j = $1 + 1; j < ${#NAMES[@]}; j++)); do
+		[ "${GUESTS[$j]}" = 1 ] || continue
+		[ "${GROUPS_[$j]}" = x86 ] || [ "$PHASE" != x86 ] || continue
+		[ "${GROUPS_[$j]}" != x86 ] || [ "$PHASE" = x86 ] || continue
+		selected "${NAMES[$j]}" "${GROUPS_[$j]}" && return 0
+	done
+	return 1
+}
+
 # enter_x86_phase: stop the UML topology, and let the next test that needs
 # guests boot the x86 one as a run of its own.
 enter_x86_phase()
@@ -554,6 +568,12 @@ main()
 			continue
 		fi
 		[ "$group" = x86 ] && [ "$PHASE" != x86 ] && enter_x86_phase
+		# A topology no later test needs goes now, not after the waits
+		# for the background builds.
+		if [ "$TOPO_TRIED" = 1 ] && [ "${GUESTS[$i]}" = 0 ] && ! guests_needed_after "$i"; then
+			bring_down
+			TOPO_TRIED=0
+		fi
 		if [ "${GUESTS[$i]}" = 1 ]; then
 			[ "$TOPO_TRIED" = 1 ] || bring_up
 			if [ "$TOPO_FAILED" = 1 ]; then

@@ -6,7 +6,8 @@
 # whatever order they are asked in, a step that fails reports its log, and
 # one that works reports nothing. Then the order of the suite (tests/run.sh
 # -l): every test that needs a build comes after the UML tests that need
-# none, in build order, and the x86 group last.
+# none, in build order; the x86 group (which needs x86) after the other
+# tests that need x86.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -18,6 +19,7 @@ trap 'prebuild_stop; rm -rf "$work"' EXIT
 relpath() { echo "$1"; }
 
 # The stub: x86 fails, the others work; each appends its name to a file.
+# (Build order: x86, release, kunit.)
 # shellcheck disable=SC2317 # called by prebuild_start's subshell
 prebuild_cmd()
 {
@@ -25,15 +27,15 @@ prebuild_cmd()
 	[ "$1" != x86 ]
 }
 
-prebuild_start "$work/pb" x86 release
-prebuild_wait release 60 || fail "release: $PREBUILD_WHY"
+prebuild_start "$work/pb" kunit x86
+prebuild_wait kunit 60 || fail "kunit: $PREBUILD_WHY"
 if prebuild_wait x86 60; then
 	fail "a failing x86 build step was reported as built"
 fi
 [[ $PREBUILD_WHY == *"background build of x86 failed"*"$work/pb/x86.log"* ]] ||
 	fail "the failed step's reason does not name its log: '$PREBUILD_WHY'"
-[ "$(paste -sd' ' "$work/order")" = "release x86" ] ||
-	fail "steps ran as '$(paste -sd' ' "$work/order")', not in build order (release x86)"
+[ "$(paste -sd' ' "$work/order")" = "x86 kunit" ] ||
+	fail "steps ran as '$(paste -sd' ' "$work/order")', not in build order (x86 kunit)"
 prebuild_start "$work/none"
 if prebuild_wait kunit 5; then
 	fail "a step that was never started was reported as built"
@@ -64,18 +66,21 @@ for f in "$KIT"/tests/host/*.sh "$KIT"/tests/kunit/*.sh "$KIT"/tests/integration
 done
 ((${#rank[@]} > 10)) || fail "found only ${#rank[@]} tests"
 
+x86_rank=$(prebuild_rank x86)
 mapfile -t names < <(RELAYKIT_X86=1 RELAYKIT_KUNIT_PY=1 "$KIT/tests/run.sh" -l)
 last=0
 seen_x86=0
 deferred=0
 for n in "${names[@]}"; do
 	if [[ $n == x86:* ]]; then
+		((last <= x86_rank)) || fail "$n comes after a test of build step rank $last"
+		last=$x86_rank
 		seen_x86=1
 		continue
 	fi
-	((!seen_x86)) || fail "$n comes after the x86 group"
 	[ -n "${rank[$n]+set}" ] || fail "run.sh -l lists $n, which no test file gives"
 	((rank[$n] >= last)) || fail "$n (build step rank ${rank[$n]}) comes after a test of rank $last"
+	((!seen_x86 || rank[$n] > x86_rank)) || fail "$n (rank ${rank[$n]}) comes after the x86 group"
 	last=${rank[$n]}
 	((rank[$n] == 0)) || deferred=$((deferred + 1))
 done
