@@ -182,9 +182,29 @@ sub one_write {
 		return 'partial';
 	}
 	my $c = valid_cmd($lo, $hi);
-	$c = mutate($c) if $r < 0.6;
+	$c = mutate_within($c, $lo, $hi, $with_flush) if $r < 0.6;
 	account($model, $c, wr('rules', $c));
 	return $r < 0.6 ? 'mutated' : 'valid';
+}
+
+# A mutation can turn a command into a valid one for another port (a digit
+# flipped: 31119 -> 31419): in parallel mode that is another writer's rule,
+# or a rule of the topology, and the per-writer models no longer hold.
+# Mutate again until the result is invalid or stays on the writer's ports.
+sub mutate_within {
+	my ($c, $lo, $hi, $with_flush) = @_;
+	for (1 .. 50) {
+		my $m = mutate($c);
+		my ($op, $key) = parse($m);
+		return $m unless $op;
+		if ($op eq 'flush') {
+			return $m if $with_flush;
+			next;
+		}
+		my ($port) = $key =~ /:(\d+)$/;
+		return $m if $port >= $lo && $port <= $hi;
+	}
+	return "$c extra";	# invalid: a word too many
 }
 
 sub summary {
