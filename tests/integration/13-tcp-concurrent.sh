@@ -14,12 +14,37 @@ trap 'rule_quiet "del tcp 7007"; stop_echod 7007' EXIT
 start_echod 7007
 rule "add tcp 7007 $SERVER_IP:7007"
 
-acc0=$(relay_stat tcp_accepted)
-out=$(gexec -t 300 client perl "$GLIB/tcpclient.pl" conc "$RELAY_FRONT" 7007 200 262144) || {
-	echo "$out"
-	fail "$(echo "$out" | tail -n 1)"
+# A connection that stalls is held open for a while (TCPCLIENT_HOLD) so
+# that both ends' socket state goes into the log before the test fails.
+show_stalled()
+{
+	echo "--- stalled: the relay's connections on 7007 and its sockets"
+	gexec relay sh -c 'grep -E ":7007 " /proc/net/relay/conns; ss -tnmio "( sport = :7007 or dport = :7007 )"' || true
+	echo "--- stalled: the client's sockets"
+	gexec client ss -tnmio "( dport = :7007 )" || true
 }
+
+acc0=$(relay_stat tcp_accepted)
+# The client writes its stalled lines to its state dir (a name of its own:
+# hostfs caches names deleted behind its back) before it holds them.
+held=tcp-concurrent-$$.stalled
+out_file=$(mktemp)
+trap 'rm -f "$out_file" "$STATE/client/$held"; rule_quiet "del tcp 7007"; stop_echod 7007' EXIT
+gexec -t 300 client env TCPCLIENT_HOLD=20 "TCPCLIENT_HOLD_FILE=/relaykit/run/$held" \
+	perl "$GLIB/tcpclient.pl" conc "$RELAY_FRONT" 7007 200 262144 > "$out_file" 2>&1 &
+client=$!
+while kill -0 "$client" 2> /dev/null; do
+	if [ -s "$STATE/client/$held" ]; then
+		show_stalled
+		break
+	fi
+	sleep 1
+done
+rc=0
+wait "$client" || rc=$?
+out=$(cat "$out_file")
 echo "$out"
+((rc == 0)) || fail "$(echo "$out" | tail -n 1)"
 acc=$(($(relay_stat tcp_accepted) - acc0))
 ((acc >= 200)) || fail "tcp_accepted moved by $acc for 200 connections"
 wait_tcp_idle 30

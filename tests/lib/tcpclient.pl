@@ -8,7 +8,13 @@
 #   tcpclient.pl conc   HOST PORT CONNS BYTES
 #       CONNS concurrent connections to an echo service; each sends BYTES of
 #       its own pseudo-random data, half-closes, and must read back exactly
-#       the same bytes.
+#       the same bytes. The run fails ("stalled") when nothing moves for
+#       30 s, or when a connection that has sent everything (half-closed,
+#       which the relay resets after 60 s idle) gets nothing for 50 s; with
+#       TCPCLIENT_HOLD=SECONDS in the environment the stalled connections
+#       are then kept open that long, so that the caller can look at them,
+#       after their lines are written to the file TCPCLIENT_HOLD_FILE
+#       (exec.sh passes output on only at the end).
 #   tcpclient.pl seq    HOST PORT COUNT
 #       COUNT short connections one after another (connect, send a line,
 #       half-close, read the echo, close); every one must succeed.
@@ -68,25 +74,44 @@ sub mode_conc {
 	my $rsel = IO::Select->new;
 	my $wsel = IO::Select->new;
 	$ok = $bad = 0;
+	my $start = now();
 	for my $id (1 .. $conns) {
 		my $s = connect_nb($host, $port);
-		$c{fileno $s} = { id => $id, s => $s, sent => 0, got => 0 };
+		$c{fileno $s} = { id => $id, s => $s, sent => 0, got => 0, last => $start };
 		$rsel->add($s);
 		$wsel->add($s);
 	}
-	# Fail when nothing moves for 30 s, naming the stalled connections.
-	my $progress = now();
+	# Fail when nothing moves for 30 s, or a half-closed connection gets
+	# nothing for 50 s (before the relay's 60-s half-close timeout resets
+	# it), naming the stalled connections.
+	my $checked = $start;
+	my $progress = $start;
 	while ($rsel->count) {
-		if (now() - $progress > 30) {
-			for my $s ($rsel->handles) {
-				my $st = $c{fileno $s};
-				print "conn $st->{id}: stalled: sent $st->{sent}, received $st->{got} of $bytes bytes\n";
+		my $t = now();
+		if ($t - $checked >= 5) {
+			$checked = $t;
+			my @stalled = $t - $progress > 30 ? $rsel->handles :
+				grep { my $st = $c{fileno $_}; $st->{sent} >= $bytes && $t - $st->{last} > 50 } $rsel->handles;
+			if (@stalled) {
+				my $report = '';
+				for my $s (@stalled) {
+					my $st = $c{fileno $s};
+					$report .= sprintf "conn %d: stalled: sent %d, received %d of %d bytes, nothing for %.0f s, local port %d\n",
+						$st->{id}, $st->{sent}, $st->{got}, $bytes, $t - $st->{last}, $s->sockport;
+				}
+				$report .= "conc: $ok of $conns ok, $bad failed, " . scalar(@stalled) . " stalled\n";
+				print $report;
+				if ($ENV{TCPCLIENT_HOLD}) {
+					if ($ENV{TCPCLIENT_HOLD_FILE} && open(my $f, '>', $ENV{TCPCLIENT_HOLD_FILE})) {
+						print $f $report;
+						close $f;
+					}
+					sleep $ENV{TCPCLIENT_HOLD};
+				}
+				return 1;
 			}
-			print "conc: $ok of $conns ok, $bad failed, " . $rsel->count . " stalled for 30 s\n";
-			return 1;
 		}
 		my ($r, $w) = IO::Select->select($rsel, $wsel, undef, 5);
-		$progress = now() if $r && @$r || $w && @$w;
 		for my $s (@{ $w || [] }) {
 			my $st = $c{fileno $s};
 			if ($st->{sent} == 0 && !$st->{connected}) {
@@ -112,6 +137,7 @@ sub mode_conc {
 				next;
 			}
 			$st->{sent} += $n;
+			($st->{last}, $progress) = ($t, $t) if $n > 0;
 			if ($st->{sent} >= $bytes) {
 				shutdown($s, SHUT_WR);
 				$wsel->remove($s);
@@ -132,6 +158,7 @@ sub mode_conc {
 					$bad++;
 				} else {
 					$st->{got} += $n;
+					($st->{last}, $progress) = ($t, $t);
 					next;
 				}
 			} elsif ($st->{got} == $bytes && $st->{sent} == $bytes) {
