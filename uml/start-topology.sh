@@ -213,8 +213,23 @@ for net in "${TOPO_NETWORKS[@]}"; do
 		rk_die "network $net: uml_switch did not come up; see $STATE/net/$net.log"
 done
 
+# vec_devices GUEST: fills VECDEV[IFNAME] with the vector device (vecN) of
+# each of GUEST's interfaces on a veth network: UML's vector driver numbers
+# them in command-line order, init.sh renames them to IFNAME.
+declare -A VECDEV
+vec_devices() {
+	local ifname n=0
+
+	VECDEV=()
+	for ifname in ${TOPO_G_IFACES[$1]}; do
+		[[ ${TOPO_NET_TRANSPORT[${TOPO_IF_NET[$1/$ifname]}]} == veth ]] || continue
+		VECDEV[$ifname]=vec$n
+		n=$((n + 1))
+	done
+}
+
 write_config() {
-	local guest=$1 kind=$2 ifname build_dir vec
+	local guest=$1 kind=$2 ifname build_dir
 
 	build_dir=$(rk_kernel_build_dir "$kind")
 	if [[ -n $build_dir && $build_dir == "$KIT"/* ]]; then
@@ -229,16 +244,10 @@ write_config() {
 		echo "GUEST_RUN=$(rk_sh_quote "$RUN")"
 		echo "GUEST_MEMORY=$(rk_sh_quote "${TOPO_G_MEMORY[$guest]}")"
 		echo "IFACES=$(rk_sh_quote "${TOPO_G_IFACES[$guest]}")"
-		vec=0
 		for ifname in ${TOPO_G_IFACES[$guest]}; do
 			echo "NET_$ifname=$(rk_sh_quote "${TOPO_IF_NET[$guest/$ifname]}")"
 			echo "ADDRS_$ifname=$(rk_sh_quote "${TOPO_IF_ADDRS[$guest/$ifname]}")"
-			# UML's vector driver names its devices vec0, vec1... in
-			# command-line order; init.sh renames them.
-			if [[ ${TOPO_NET_TRANSPORT[${TOPO_IF_NET[$guest/$ifname]}]} == veth ]]; then
-				echo "DEV_$ifname=vec$vec"
-				vec=$((vec + 1))
-			fi
+			[[ -z ${VECDEV[$ifname]:-} ]] || echo "DEV_$ifname=${VECDEV[$ifname]}"
 		done
 		echo "ROUTES=$(rk_sh_quote "${TOPO_G_ROUTES[$guest]}")"
 		echo "SYSCTLS=$(rk_sh_quote "${TOPO_G_SYSCTLS[$guest]}")"
@@ -274,6 +283,7 @@ declare -A tap
 for guest in "${TOPO_GUESTS[@]}"; do
 	guest_index=$((guest_index + 1))
 	mkdir -p "$guest/spool"
+	vec_devices "$guest"
 	write_config "$guest" "${kernel_kind[$guest]}"
 	echo "${TOPO_G_KIND[$guest]}" > "$guest/kind"
 	# Interfaces on bridge networks: a tap each, made now in the netns.
@@ -319,7 +329,6 @@ for guest in "${TOPO_GUESTS[@]}"; do
 		"mem=${TOPO_G_MEMORY[$guest]}"
 		"ubd0=$guest/root.cow,$ROOTFS" rw
 	)
-	vec_index=0
 	for ifname in ${TOPO_G_IFACES[$guest]}; do
 		net=${TOPO_IF_NET[$guest/$ifname]}
 		if [[ -n ${tap[$ifname]:-} ]]; then
@@ -328,9 +337,8 @@ for guest in "${TOPO_GUESTS[@]}"; do
 			continue
 		fi
 		if [[ ${TOPO_NET_TRANSPORT[$net]} == veth ]]; then
-			args+=("vec$vec_index:transport=raw,ifname=$(veth_end "$net" "${veth_next[$net]}"),${RK_VECTOR_OPTS:-depth=128,gro=1},mac=$(guest_mac "$guest_index" "$if_index")")
+			args+=("${VECDEV[$ifname]}:transport=raw,ifname=$(veth_end "$net" "${veth_next[$net]}"),${RK_VECTOR_OPTS:-depth=128,gro=1},mac=$(guest_mac "$guest_index" "$if_index")")
 			veth_next[$net]=b
-			vec_index=$((vec_index + 1))
 			if_index=$((if_index + 1))
 			continue
 		fi

@@ -10,7 +10,11 @@ source "$(dirname "$0")/../lib/guest.sh"
 need_relay
 # echod.pl, not socat's fork-per-connection echo on port 7: a process pair
 # per connection runs the server guest out of memory.
-trap 'rule_quiet "del tcp 7007"; stop_echod 7007' EXIT
+# The client writes its stalled lines to its state dir (a name of its own:
+# hostfs caches names deleted behind its back) before it holds them.
+held=tcp-concurrent-$$.stalled
+out_file=$(mktemp)
+trap 'rm -f "$out_file" "$STATE/client/$held"; rule_quiet "del tcp 7007"; stop_echod 7007' EXIT
 start_echod 7007
 rule "add tcp 7007 $SERVER_IP:7007"
 
@@ -25,11 +29,6 @@ show_stalled()
 }
 
 acc0=$(relay_stat tcp_accepted)
-# The client writes its stalled lines to its state dir (a name of its own:
-# hostfs caches names deleted behind its back) before it holds them.
-held=tcp-concurrent-$$.stalled
-out_file=$(mktemp)
-trap 'rm -f "$out_file" "$STATE/client/$held"; rule_quiet "del tcp 7007"; stop_echod 7007' EXIT
 gexec -t 300 client env TCPCLIENT_HOLD=20 "TCPCLIENT_HOLD_FILE=/relaykit/run/$held" \
 	perl "$GLIB/tcpclient.pl" conc "$RELAY_FRONT" 7007 200 262144 > "$out_file" 2>&1 &
 client=$!
