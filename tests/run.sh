@@ -14,7 +14,9 @@
 # (RUN=test-<pid>-x86), with its own boot and shutdown checks.  The
 # release, kunit.py and x86 kernels are built in the background meanwhile
 # (tests/lib/prebuild.sh): the tests that need one ("# relaykit-test:
-# needs=...") run after the other UML tests and wait for it.  After every guest test the guests'
+# needs=...") run after the other UML tests and wait for it; a test with a
+# line "# relaykit-test: exclusive" runs with those builds stopped.  After
+# every guest test the guests'
 # kernel logs are checked (tests/lib/klog.sh): any warning, oops, lockdep,
 # KASAN or relay kmemleak report fails that test.
 #
@@ -325,6 +327,9 @@ run_test()
 		[ -z "$WAIT_NOTE" ] || echo "# $WAIT_NOTE"
 		echo "# started $(date -Is)"
 	} > "$log"
+	if grep -q '^# relaykit-test: exclusive$' "$file" && prebuild_pause; then
+		echo "# background builds stopped while this test runs" >> "$log"
+	fi
 	# timeout(1) runs the test in a process group of its own and signals
 	# all of it, so a hung exec.sh or helper goes too.
 	# shellcheck disable=SC2094 # the test appends to its own log
@@ -337,6 +342,7 @@ run_test()
 	CUR_PID=$!
 	wait "$CUR_PID" || rc=$?
 	CUR_PID=
+	prebuild_resume
 	echo "# exit status $rc" >> "$log"
 
 	if [ "$guests" = 1 ] && [ "$TOPO_UP" = 1 ]; then

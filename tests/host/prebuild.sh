@@ -19,11 +19,20 @@ trap 'prebuild_stop; rm -rf "$work"' EXIT
 relpath() { echo "$1"; }
 
 # The stub: x86 fails, the others work; each appends its name to a file.
-# (Build order: x86, release, kunit.)
+# (Build order: x86, release, kunit.) The release step ticks into a file
+# for a while, so that a pause can be seen.
 # shellcheck disable=SC2317 # called by prebuild_start's subshell
 prebuild_cmd()
 {
+	local i
+
 	echo "$1" >> "$work/order"
+	if [ "$1" = release ]; then
+		for i in $(seq 30); do
+			echo "$i" >> "$work/ticks"
+			sleep 0.1
+		done
+	fi
 	[ "$1" != x86 ]
 }
 
@@ -36,6 +45,32 @@ fi
 	fail "the failed step's reason does not name its log: '$PREBUILD_WHY'"
 [ "$(paste -sd' ' "$work/order")" = "x86 kunit" ] ||
 	fail "steps ran as '$(paste -sd' ' "$work/order")', not in build order (x86 kunit)"
+# Stopped builds make no progress, and go on when resumed; a stopped
+# group can still be ended.
+: > "$work/ticks"
+prebuild_start "$work/pause" release kunit
+sleep 0.5
+prebuild_pause || fail "prebuild_pause found no running build"
+sleep 0.3
+before=$(wc -l < "$work/ticks")
+sleep 1
+after=$(wc -l < "$work/ticks")
+((before > 0)) || fail "the stub build did not tick before the pause"
+((after == before)) || fail "paused builds went on ($before ticks, then $after)"
+prebuild_resume
+prebuild_wait release 30 || fail "release after resume: $PREBUILD_WHY"
+[ "$(wc -l < "$work/ticks")" = 30 ] || fail "the resumed build did not finish its ticks"
+prebuild_wait kunit 30 || fail "kunit after resume: $PREBUILD_WHY"
+: > "$work/ticks"
+prebuild_start "$work/pause-stop" release
+sleep 0.3
+prebuild_pause || fail "prebuild_pause found no running build (2)"
+prebuild_stop
+if prebuild_wait release 1; then
+	fail "a paused build that was stopped was reported as built"
+fi
+log "pause: no progress while stopped, done after resume; a stopped build can be ended"
+
 prebuild_start "$work/none"
 if prebuild_wait kunit 5; then
 	fail "a step that was never started was reported as built"

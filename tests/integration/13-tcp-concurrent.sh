@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # 200 concurrent relayed connections to an echo service, each moving
-# 256 KiB both ways; every byte must come back unchanged.
+# 256 KiB both ways; every byte must come back unchanged. Liveness under
+# load: the background kernel builds stop while it runs.
+# relaykit-test: exclusive
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -26,6 +28,9 @@ show_stalled()
 	gexec relay sh -c 'grep -E ":7007 " /proc/net/relay/conns; ss -tnmio "( sport = :7007 or dport = :7007 )"' || true
 	echo "--- stalled: the client's sockets"
 	gexec client ss -tnmio "( dport = :7007 )" || true
+	# The backend's end: whether the echo still has bytes to send back.
+	echo "--- stalled: the server's sockets"
+	gexec server ss -tnmio "( sport = :7007 )" || true
 }
 
 acc0=$(relay_stat tcp_accepted)
