@@ -124,8 +124,8 @@ run: built $$(TOPO_NEEDS)
 stop:
 	$(KIT)/uml/stop-topology.sh
 
-# The suite needs only the debug kernel to start: it builds the release,
-# kunit.py and x86 kernels (RELAYKIT_X86=0: not x86) in the background
+# The suite needs only the debug kernel to start: it builds the release
+# and x86 kernels (RELAYKIT_X86=0: not x86) in the background
 # while the UML tests run (tests/lib/prebuild.sh).
 test: deps $(BUILD)/uml-debug/.relaykit-built rootfs agent
 	$(KIT)/tests/run.sh

@@ -12,7 +12,7 @@
 # topology (RUN=test-<pid>), started before the first test that needs it
 # and stopped when the x86 group or the end comes; x86 has its own
 # (RUN=test-<pid>-x86), with its own boot and shutdown checks.  The
-# release, kunit.py and x86 kernels are built in the background meanwhile
+# release and x86 kernels are built in the background meanwhile
 # (tests/lib/prebuild.sh): the tests that need one ("# relaykit-test:
 # needs=...") run after the other UML tests and wait for it; a test with a
 # line "# relaykit-test: exclusive" runs with those builds stopped.  After
@@ -31,7 +31,7 @@
 #
 # Environment: TEST_TIMEOUT (seconds per test, default 600, unless the test
 # has a line "# relaykit-test: timeout=SECONDS"),
-# RELAYKIT_KUNIT_PY=0 leaves out kunit.py (a kernel build of its own),
+# RELAYKIT_KUNIT_PY=0 leaves out kunit.py (run on the release kernel),
 # TOPOLOGY (topology name or file for start-topology.sh, default "test":
 # uml/topology/test.topo, the default topology with KUnit and failslab on),
 # X86_TOPOLOGY (default uml/topology/x86.topo), RELAYKIT_X86=0 leaves the
@@ -100,7 +100,7 @@ NEEDS_=()
 # "# relaykit-test: no-guests" (kunit.py, which boots its own kernel).
 # NEEDS_: the background builds it waits for (prebuild.sh's steps): its
 # "# relaykit-test: needs=STEP..." line; the x86 group needs x86. Steps the
-# run leaves out (RELAYKIT_X86=0, RELAYKIT_KUNIT_PY=0) are not needed.
+# run leaves out (RELAYKIT_X86=0) are not needed.
 add_test()
 {
 	local guests=1 needs step
@@ -112,7 +112,6 @@ add_test()
 	[ "$2" = x86 ] && needs+=" x86"
 	for step in $needs; do
 		[ "$step" = x86 ] && [ "${RELAYKIT_X86:-1}" != 1 ] && continue
-		[ "$step" = kunit ] && [ "${RELAYKIT_KUNIT_PY:-1}" != 1 ] && continue
 		[[ " ${kept[*]} " == *" $step "* ]] || kept+=("$step")
 	done
 	NAMES+=("$1")
@@ -166,7 +165,7 @@ discover()
 	for f in "$TESTS"/kunit/*.sh; do
 		[ -e "$f" ] || continue
 		base=$(basename "$f" .sh)
-		# kunit.py builds a kernel of its own: RELAYKIT_KUNIT_PY=0 skips it.
+		# RELAYKIT_KUNIT_PY=0 leaves kunit.py out.
 		if [ "$base" = kunit.py ] && [ "${RELAYKIT_KUNIT_PY:-1}" != 1 ]; then
 			continue
 		fi
@@ -306,8 +305,7 @@ run_test()
 	local log results notefile start rc=0 dur reason note kreason='' expect
 	local st sub subreason limit left
 
-	# A test that builds a kernel of its own (kunit.py: 9 minutes cold on
-	# 2 cores) says how long it may take: "# relaykit-test: timeout=SECONDS".
+	# A test may say how long it may take: "# relaykit-test: timeout=SECONDS".
 	limit=$(sed -n 's/^# relaykit-test: timeout=\([0-9][0-9]*\)$/\1/p' "$file" | head -n 1)
 	limit=${limit:-$TEST_TIMEOUT}
 

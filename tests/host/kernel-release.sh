@@ -3,7 +3,8 @@
 #
 # The release kernel (build/uml-release) has net_relay built in (its
 # nrelay_ symbols are in vmlinux, there is no module) and none of the debug
-# detectors, which would slow it down.
+# detectors, which would slow it down. Its KUnit suites (for kunit.py) are
+# off unless the command line turns them on.
 # relaykit-test: needs=release
 set -euo pipefail
 # shellcheck source=../lib/common.sh
@@ -18,7 +19,7 @@ n=$(nm "$img" | grep -c ' nrelay_' || true)
 ((n > 0)) || fail "no nrelay_ symbol in $img: net_relay is not built in"
 log "$n nrelay_ symbols in $img"
 [ ! -e "$B/net/relay/net_relay.ko" ] || fail "$B/net/relay/net_relay.ko exists: net_relay should be built in"
-for sym in KASAN DEBUG_KMEMLEAK PROVE_LOCKING; do
+for sym in KASAN DEBUG_KMEMLEAK PROVE_LOCKING KUNIT_DEFAULT_ENABLED; do
 	grep -qx "CONFIG_$sym=y" "$B/.config" && fail "CONFIG_$sym=y in the release kernel"
 done
 exit 0

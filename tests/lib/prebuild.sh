@@ -6,8 +6,8 @@
 #
 # Only the debug kernel is needed before the first test. The others are
 # needed by a few tests only: the release kernel (kernel-release,
-# gdb-builtin), kunit.py's kernel (kunit.py) and the x86 kernel
-# (compile-hygiene, the x86 group). On a cold machine they are most of the
+# gdb-builtin, kunit.py) and the x86 kernel (compile-hygiene, the x86
+# group). On a cold machine they are most of the
 # build time, and the UML tests leave much of the CPU idle (guests wait on
 # timers and on each other), so they are built meanwhile, one after the
 # other, at the lowest CPU priority (SCHED_IDLE): they take only CPU time
@@ -17,8 +17,8 @@
 # Steps, in build order; tests/run.sh runs the tests that need them after
 # the others, in the same order, so the first waits least. x86 first: it
 # is the longest build, and its tests (the x86 group, whose QEMU guest
-# keeps one core busy) then run while the other two build.
-PREBUILD_STEPS=(x86 release kunit)
+# keeps one core busy) then run while the release kernel builds.
+PREBUILD_STEPS=(x86 release)
 
 PREBUILD_PID=
 PREBUILD_DIR=
@@ -42,7 +42,6 @@ prebuild_cmd()
 
 	case $1 in
 	release) "${idle[@]}" make -C "$KIT" --no-print-directory "$KIT/build/uml-release/.relaykit-built" ;;
-	kunit) "${idle[@]}" "$KIT/scripts/kunit-py.sh" build ;;
 	x86) "${idle[@]}" make -C "$KIT" --no-print-directory "$KIT/build/x86/.relaykit-built" ;;
 	*) echo "unknown build step '$1'" >&2; return 1 ;;
 	esac
@@ -132,11 +131,11 @@ prebuild_resume()
 prebuild_stop()
 {
 	[ -n "$PREBUILD_PID" ] || return 0
-	if kill -0 "$PREBUILD_PID" 2> /dev/null; then
-		kill -TERM -- "-$PREBUILD_PID" 2> /dev/null || true
-		# A stopped group gets the TERM only once it runs again.
-		prebuild_resume
-		wait "$PREBUILD_PID" 2> /dev/null || true
-	fi
+	# The whole group, even when its leader (the subshell) is gone
+	# already: make and the compilers would build on otherwise.
+	kill -TERM -- "-$PREBUILD_PID" 2> /dev/null || true
+	# A stopped group gets the TERM only once it runs again.
+	prebuild_resume
+	wait "$PREBUILD_PID" 2> /dev/null || true
 	PREBUILD_PID=
 }
