@@ -22,6 +22,7 @@ PREBUILD_STEPS=(x86 release)
 
 PREBUILD_PID=
 PREBUILD_DIR=
+PREBUILD_STARTED=()
 
 # prebuild_rank STEP: position of STEP in PREBUILD_STEPS, 1-based.
 prebuild_rank()
@@ -57,10 +58,12 @@ prebuild_start()
 	shift
 
 	PREBUILD_DIR=$dir
+	PREBUILD_STARTED=()
 	(($#)) || return 0
 	for step in "${PREBUILD_STEPS[@]}"; do
 		[[ " $* " == *" $step "* ]] && steps+=("$step")
 	done
+	PREBUILD_STARTED=("${steps[@]}")
 	mkdir -p "$dir"
 	# A process group of its own (job control on for this one job), so
 	# that prebuild_stop ends make and every compiler it started.
@@ -115,7 +118,7 @@ prebuild_wait()
 PREBUILD_PAUSED=0
 prebuild_pause()
 {
-	[ -n "$PREBUILD_PID" ] && kill -0 "$PREBUILD_PID" 2> /dev/null || return 1
+	prebuild_running || return 1
 	kill -STOP -- "-$PREBUILD_PID" 2> /dev/null || return 1
 	PREBUILD_PAUSED=1
 }
@@ -127,15 +130,32 @@ prebuild_resume()
 	kill -CONT -- "-$PREBUILD_PID" 2> /dev/null || true
 }
 
+# prebuild_running: true while a started step has not written its exit
+# status. The group is signalled only then: once every step is done it is
+# gone, and its number may name another process group (pids wrap at 32768
+# here, and a cold run starts far more processes than that).
+prebuild_running()
+{
+	local step
+
+	[ -n "$PREBUILD_PID" ] || return 1
+	for step in "${PREBUILD_STARTED[@]}"; do
+		[ -e "$PREBUILD_DIR/$step.rc" ] || return 0
+	done
+	return 1
+}
+
 # prebuild_stop: end the background builds (interrupt, or the run's end).
 prebuild_stop()
 {
 	[ -n "$PREBUILD_PID" ] || return 0
 	# The whole group, even when its leader (the subshell) is gone
 	# already: make and the compilers would build on otherwise.
-	kill -TERM -- "-$PREBUILD_PID" 2> /dev/null || true
-	# A stopped group gets the TERM only once it runs again.
-	prebuild_resume
+	if prebuild_running; then
+		kill -TERM -- "-$PREBUILD_PID" 2> /dev/null || true
+		# A stopped group gets the TERM only once it runs again.
+		prebuild_resume
+	fi
 	wait "$PREBUILD_PID" 2> /dev/null || true
 	PREBUILD_PID=
 }
