@@ -4,9 +4,9 @@
 # The kernel's own KUnit runner on net/relay's suites: kunit.py config
 # checks that net/relay's .kunitconfig resolves, then kunit.py exec boots
 # the release kernel, which has the suites linked in and off until
-# kunit.enable=1, and parses their KTAP (scripts/kunit-py.sh). The release kernel is built in the
-# background while the other tests run (tests/lib/prebuild.sh);
-# RELAYKIT_KUNIT_PY=0 leaves this test out.
+# kunit.enable=1, and parses their KTAP (scripts/kunit-py.sh). The release
+# kernel is built in the background while the other tests run
+# (tests/lib/prebuild.sh); RELAYKIT_KUNIT_PY=0 leaves this test out.
 # relaykit-test: no-guests
 # relaykit-test: needs=release
 set -euo pipefail
