@@ -24,13 +24,18 @@ rule "add tcp 7007 $SERVER_IP:7007"
 # that both ends' socket state goes into the log before the test fails.
 show_stalled()
 {
-	echo "--- stalled: the relay's connections on 7007 and its sockets"
-	gexec relay sh -c 'grep -E ":7007 " /proc/net/relay/conns; ss -tnmio "( sport = :7007 or dport = :7007 )"' || true
 	echo "--- stalled: the client's sockets"
 	gexec client ss -tnmio "( dport = :7007 )" || true
 	# The backend's end: whether the echo still has bytes to send back.
 	echo "--- stalled: the server's sockets"
 	gexec server ss -tnmio "( sport = :7007 )" || true
+	# The relay last: a log cut short keeps its tail.
+	echo "--- stalled: the relay's connections on 7007, sockets, links and drops"
+	gsh relay 'grep -E ":7007 " /proc/net/relay/conns
+		ss -tnmio "( sport = :7007 or dport = :7007 )"
+		ip -s link show
+		grep -E "^(Tcp|TcpExt):" /proc/net/netstat /proc/net/snmp
+		cat /proc/net/softnet_stat /proc/net/sockstat /proc/sys/net/ipv4/tcp_mem' || true
 }
 
 acc0=$(relay_stat tcp_accepted)

@@ -123,8 +123,9 @@ done
 
 IFS=';' read -ra sysctls <<< "$SYSCTLS"
 for kv in "${sysctls[@]}"; do
-	[ -n "${kv// /}" ] || continue
-	sysctl -q -w "${kv// /}" || fail "cannot set sysctl '$kv'"
+	read -r kv <<< "$kv"
+	[ -n "$kv" ] || continue
+	sysctl -q -w "$kv" || fail "cannot set sysctl '$kv'"
 done
 
 mkdir -p "$RUN/spool"

@@ -13,6 +13,7 @@
 #       iface   IFNAME NETWORK ADDR/LEN [ADDR/LEN...]
 #       route   DEST via GW              arguments of `ip route add`
 #       sysctl  KEY=VALUE                set by the guest's init before start
+#                                        (VALUE may be words: tcp_mem=A B C)
 #       append  KERNEL-ARGS              extra kernel command line
 #       start   SHELL-COMMAND            run in order by the guest's start.sh
 #
@@ -132,11 +133,13 @@ _topo_guest_line() {
 		TOPO_G_ROUTES[$guest]+="${TOPO_G_ROUTES[$guest]:+;}${args[*]}"
 		;;
 	sysctl)
-		if ((${#args[@]} != 1)) || [[ ! ${args[0]} =~ ^[a-z0-9_./-]+=[^\;]*$ ]]; then
+		# A value may be several words (net.ipv4.tcp_mem=A B C): one space
+		# between them, as sysctl -w takes them.
+		if ((${#args[@]} < 1)) || [[ ! "${args[*]}" =~ ^[a-z0-9_./-]+=[^\;=]*$ ]]; then
 			_topo_error "$lineno" "usage: sysctl KEY=VALUE (e.g. net.ipv4.ip_forward=1)"
 			return
 		fi
-		TOPO_G_SYSCTLS[$guest]+="${TOPO_G_SYSCTLS[$guest]:+;}${args[0]}"
+		TOPO_G_SYSCTLS[$guest]+="${TOPO_G_SYSCTLS[$guest]:+;}${args[*]}"
 		;;
 	append)
 		((${#args[@]} >= 1)) || { _topo_error "$lineno" "usage: append KERNEL-ARGS"; return; }
