@@ -42,7 +42,7 @@ help:
 	@echo '  test            the test suite (tests/run.sh)'
 	@echo '  reload          rebuild and reload net_relay.ko in the running relay guest'
 	@echo '  gdb             gdb on the relay guest'
-	@echo '  bench           benchmarks (tests/bench.sh; TOPO=x86: x86_64 relay under QEMU; LINK=veth)'
+	@echo '  bench           benchmarks (tests/bench.sh; TOPO=x86: x86_64 relay under QEMU; LINK=bridge|veth)'
 	@echo '  coverage        suite + lcov report of net/relay (scripts/coverage.sh)'
 	@echo '  soak            long mixed traffic, memory must stay flat (DURATION=30m)'
 	@echo '  clean           kernels, agent, dist/; distclean: all of build/'
@@ -138,9 +138,9 @@ gdb: deps $(BUILD)/uml-debug/.relaykit-built
 	$(KIT)/uml/gdb.sh relay
 
 # TOPO=x86: the relay guest on the x86_64 kernel under QEMU
-# (uml/topology/bench-x86.topo, page docs/benchmarks-x86.md). LINK=veth:
-# veth pairs and UML's vector driver instead of uml_switch
-# (docs/benchmarks-veth.md).
+# (uml/topology/bench-x86.topo, page docs/benchmarks-x86.md). LINK=bridge:
+# Linux bridges and taps instead of uml_switch (docs/benchmarks-bridge.md);
+# LINK=veth: veth pairs and UML's vector driver (docs/benchmarks-veth.md).
 LINK ?= daemon
 bench: deps rootfs agent $(if $(filter x86,$(TOPO)),$(BUILD)/x86/.relaykit-built,$(BUILD)/uml-release/.relaykit-built)
 	BENCH_TOPO=$(if $(filter x86,$(TOPO)),bench-x86,bench) BENCH_LINK=$(LINK) $(KIT)/tests/bench.sh

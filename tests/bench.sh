@@ -28,6 +28,10 @@
 # network a veth pair in the run's netns and UML's vector driver on raw
 # sockets instead of uml_switch (batched I/O, scatter-gather, TSO, GRO);
 # its page is docs/benchmarks-veth.md (docs/bench-veth/).
+# BENCH_LINK=bridge (make bench LINK=bridge): each network a Linux bridge
+# in the run's netns, one tap per interface, UML's tuntap transport (the
+# same driver as the daemon transport, without uml_switch between guests);
+# its page is docs/benchmarks-bridge.md (docs/bench-bridge/).
 #
 # Environment: BENCH_QUICK=1 (1 round, 2 s transfers, 1,000 idle connections,
 # docs untouched: for developing the bench), BENCH_ROUNDS (3), BENCH_SECS
@@ -60,11 +64,11 @@ else
 fi
 case $LINK in
 daemon) ;;
-veth)
-	DOCS_NAME+=-veth
-	DOCS_CHARTS+=-veth
+veth | bridge)
+	DOCS_NAME+=-$LINK
+	DOCS_CHARTS+=-$LINK
 	;;
-*) echo "bench.sh: error: BENCH_LINK='$LINK': use daemon (uml_switch) or veth" >&2; exit 1 ;;
+*) echo "bench.sh: error: BENCH_LINK='$LINK': use daemon (uml_switch), bridge or veth" >&2; exit 1 ;;
 esac
 RRLOAD=$KIT/build/rrload
 GUEST_SH=/relaykit/kit/tests/bench/guest.sh
@@ -106,7 +110,7 @@ for c in $CASES; do
 done
 ((EUID == 0)) || die "must run as root (the topology needs ip netns)"
 [[ -f $TOPO ]] || die "BENCH_TOPO: no topology $TOPO"
-((!RELAY_X86)) || [[ $LINK == daemon ]] || die "BENCH_LINK=$LINK: veth links are for UML guests; the x86 relay is on bridges"
+((!RELAY_X86)) || [[ $LINK == daemon ]] || die "BENCH_LINK=$LINK: for the UML topology; the x86 relay is on bridges already"
 needed=("$KIT/build/rootfs.img" "$KIT/build/agent")
 if ((RELAY_X86)); then
 	needed+=("$KIT/build/x86/arch/x86/boot/bzImage")
@@ -122,10 +126,10 @@ done
 
 mkdir -p "$OUT"
 : > "$LOG"
-# The same topology with each network a veth pair.
+# The same topology with each network a veth pair or a bridge.
 TOPO_SRC=${TOPO#"$KIT"/}
-if [[ $LINK == veth ]]; then
-	sed -E 's/^([[:space:]]*network[[:space:]]+[^[:space:]]+[[:space:]]+)switch([[:space:]]|$)/\1veth\2/' \
+if [[ $LINK != daemon ]]; then
+	sed -E "s/^([[:space:]]*network[[:space:]]+[^[:space:]]+[[:space:]]+)switch([[:space:]]|\$)/\\1$LINK\\2/" \
 		"$TOPO" > "$OUT/${TOPO##*/}"
 	TOPO=$OUT/${TOPO##*/}
 fi

@@ -29,6 +29,7 @@ $meta{relay_kind} //= $meta{topo} eq 'uml/topology/bench.topo' ? 'uml' : 'x86';
 $meta{link} //= 'daemon';
 my $x86 = $meta{relay_kind} eq 'x86';
 my $veth = $meta{link} eq 'veth';
+my $bridge = $meta{link} eq 'bridge';
 
 my @cases = split ' ', $meta{cases};
 my %vals;	# {metric}{case} = [values]
@@ -237,7 +238,7 @@ lives in `tests/bench/report.pl`. Re-run to refresh; do not edit by hand.*
 | command | `$meta{command}` |
 | relay kernel | $meta{kernel_relay} ($meta{relay_label}) |
 | topology | `$meta{topo}` |
-| links | @{[ $veth ? 'veth pairs, UML vector driver (raw sockets)' : $x86 ? 'Linux bridges, taps' : 'uml_switch (UML daemon transport)' ]} |
+| links | @{[ $veth ? 'veth pairs, UML vector driver (raw sockets)' : $x86 ? 'Linux bridges, taps' : $bridge ? 'Linux bridges, one tap per interface (UML tuntap transport)' : 'uml_switch (UML daemon transport)' ]} |
 | client and server kernel | $meta{kernel_stock} (Debian's linux.uml) |
 | host | $meta{host} |
 | host load average | $meta{load} |
@@ -258,6 +259,7 @@ print $md <<MD;
 
     make bench                       # about 15 minutes; docs/benchmarks.md
     make bench TOPO=x86              # the relay on x86_64 under QEMU; docs/benchmarks-x86.md
+    make bench LINK=bridge           # Linux bridges + taps, no uml_switch; docs/benchmarks-bridge.md
     make bench LINK=veth             # veth pairs + UML's vector driver; docs/benchmarks-veth.md
     BENCH_QUICK=1 tests/bench.sh     # 1 round, short runs, docs untouched
     BENCH_CASES="haproxy relay" BENCH_ROUNDS=5 tests/bench.sh
@@ -276,6 +278,19 @@ of the pair (`vecN:transport=raw,ifname=...,gro=1`), which batches frames
 (sendmmsg/recvmmsg) and offers scatter-gather, TSO and GRO through vnet
 headers. Everything else is as described below. The page for the daemon
 links, the kit's default: [benchmarks.md](benchmarks.md).
+
+MD
+print $md <<MD if $bridge;
+**This run: `$meta{topo}` with each network a Linux bridge** (`make bench
+LINK=bridge`) in the run's network namespace instead of a `uml_switch`:
+one tap per guest interface, UML's tuntap transport (`ethN=tuntap,TAP`).
+The guests' driver is the same as on the daemon links (a frame per read
+and write); what goes away is the `uml_switch` process between them, so a
+frame crosses the host kernel once instead of through a user-space
+switch. The bridge has no address and the taps exist only in the
+namespace. Everything else is as described below. The page for the daemon
+links, the kit's default, also reads the targets' misses:
+[benchmarks.md](benchmarks.md).
 
 MD
 print $md <<MD if $x86;
@@ -392,7 +407,7 @@ for (keys %missed) {
 	$miss_rr ||= $missed{$_} if /^(request\/response|connection rate)/;
 	$miss_cpu ||= $missed{$_} if /^CPU per GiB/;
 }
-if (!$x86 && !$veth && ($miss_rr || $miss_cpu)) {
+if (!$x86 && !$veth && !$bridge && ($miss_rr || $miss_cpu)) {
 	print $md <<'MD';
 
 How to read a miss: the measured column puts the path's own limit next to
