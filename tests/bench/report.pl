@@ -30,6 +30,11 @@ $meta{link} //= 'daemon';
 my $x86 = $meta{relay_kind} eq 'x86';
 my $veth = $meta{link} eq 'veth';
 my $bridge = $meta{link} eq 'bridge';
+my %link_label = (
+	daemon => 'uml_switch (UML daemon transport)',
+	bridge => 'Linux bridges, one tap per interface (UML tuntap transport)',
+	veth => 'veth pairs, UML vector driver (raw sockets)',
+);
 
 my @cases = split ' ', $meta{cases};
 my %vals;	# {metric}{case} = [values]
@@ -238,7 +243,7 @@ lives in `tests/bench/report.pl`. Re-run to refresh; do not edit by hand.*
 | command | `$meta{command}` |
 | relay kernel | $meta{kernel_relay} ($meta{relay_label}) |
 | topology | `$meta{topo}` |
-| links | @{[ $veth ? 'veth pairs, UML vector driver (raw sockets)' : $x86 ? 'Linux bridges, taps' : $bridge ? 'Linux bridges, one tap per interface (UML tuntap transport)' : 'uml_switch (UML daemon transport)' ]} |
+| links | @{[ $x86 ? 'Linux bridges, taps' : $link_label{$meta{link}} ]} |
 | client and server kernel | $meta{kernel_stock} (Debian's linux.uml) |
 | host | $meta{host} |
 | host load average | $meta{load} |

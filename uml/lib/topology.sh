@@ -135,7 +135,7 @@ _topo_guest_line() {
 	sysctl)
 		# A value may be several words (net.ipv4.tcp_mem=A B C): one space
 		# between them, as sysctl -w takes them.
-		if ((${#args[@]} < 1)) || [[ ! "${args[*]}" =~ ^[a-z0-9_./-]+=[^\;=]*$ ]]; then
+		if [[ ! "${args[*]}" =~ ^[a-z0-9_./-]+=[^\;=]*$ ]]; then
 			_topo_error "$lineno" "usage: sysctl KEY=VALUE (e.g. net.ipv4.ip_forward=1)"
 			return
 		fi
