@@ -124,10 +124,11 @@ run: built $$(TOPO_NEEDS)
 stop:
 	$(KIT)/uml/stop-topology.sh
 
-# The suite needs only the debug kernel to start: it builds the release
-# and x86 kernels (RELAYKIT_X86=0: not x86) in the background
-# while the UML tests run (tests/lib/prebuild.sh).
-test: deps $(BUILD)/uml-debug/.relaykit-built rootfs agent
+# The suite needs the debug kernel (relay guest) and the release kernel
+# (client and server) to start: it builds the x86 kernel (RELAYKIT_X86=0:
+# not at all) in the background while the UML tests run
+# (tests/lib/prebuild.sh).
+test: deps $(BUILD)/uml-debug/.relaykit-built $(BUILD)/uml-release/.relaykit-built rootfs agent
 	$(KIT)/tests/run.sh
 
 # reload.sh builds the module of the guest's own kernel (debug or x86).
@@ -142,7 +143,7 @@ gdb: deps $(BUILD)/uml-debug/.relaykit-built
 # Linux bridges and taps instead of uml_switch (docs/benchmarks-bridge.md);
 # LINK=veth: veth pairs and UML's vector driver (docs/benchmarks-veth.md).
 LINK ?= daemon
-bench: deps rootfs agent $(if $(filter x86,$(TOPO)),$(BUILD)/x86/.relaykit-built,$(BUILD)/uml-release/.relaykit-built)
+bench: deps rootfs agent $(BUILD)/uml-release/.relaykit-built $(if $(filter x86,$(TOPO)),$(BUILD)/x86/.relaykit-built)
 	BENCH_TOPO=$(if $(filter x86,$(TOPO)),bench-x86,bench) BENCH_LINK=$(LINK) $(KIT)/tests/bench.sh
 
 coverage: deps built

@@ -111,12 +111,9 @@ done
 ((EUID == 0)) || die "must run as root (the topology needs ip netns)"
 [[ -f $TOPO ]] || die "BENCH_TOPO: no topology $TOPO"
 ((!RELAY_X86)) || [[ $LINK == daemon ]] || die "BENCH_LINK=$LINK: for the UML topology; the x86 relay is on bridges already"
-needed=("$KIT/build/rootfs.img" "$KIT/build/agent")
-if ((RELAY_X86)); then
-	needed+=("$KIT/build/x86/arch/x86/boot/bzImage")
-else
-	needed+=("$KIT/build/uml-release/linux")
-fi
+# The client and server run the release kernel in both topologies.
+needed=("$KIT/build/rootfs.img" "$KIT/build/agent" "$KIT/build/uml-release/linux")
+((!RELAY_X86)) || needed+=("$KIT/build/x86/arch/x86/boot/bzImage")
 for f in "${needed[@]}"; do
 	[[ -e $f ]] || die "$f missing: run 'make bench' (TOPO=x86 for the x86 relay)"
 done
@@ -188,10 +185,10 @@ else
 fi
 
 KERNEL_RELAY=$(gx relay uname -rv)
-KERNEL_STOCK=$(gx client uname -r)
+KERNEL_PEERS=$(gx client uname -rv)
 HAPROXY_VERSION=$(gx relay haproxy -v 2> /dev/null | head -n 1) || HAPROXY_VERSION=unknown
 SOCAT_VERSION=$(gx relay socat -V 2> /dev/null | awk '/socat version/ { print $3; exit }') || SOCAT_VERSION=unknown
-say "bench: relay kernel $KERNEL_RELAY; client/server $KERNEL_STOCK"
+say "bench: relay kernel $KERNEL_RELAY; client/server $KERNEL_PEERS"
 
 record() {	# CASE METRIC ROUND VALUE
 	echo "$1,$2,$3,$4" >> "$RAW"
@@ -464,7 +461,7 @@ fi
 	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "command=$COMMAND"
 	echo "kernel_relay=$KERNEL_RELAY"
-	echo "kernel_stock=$KERNEL_STOCK"
+	echo "kernel_peers=$KERNEL_PEERS"
 	echo "haproxy=$HAPROXY_VERSION"
 	echo "socat=$SOCAT_VERSION"
 	echo "host=$(nproc) CPUs, $(uname -r), $(awk '/^model name/ { sub(/^[^:]*: /, ""); print; exit }' /proc/cpuinfo)"

@@ -27,6 +27,7 @@ $meta{topo} //= 'uml/topology/bench.topo';
 $meta{charts} //= 'bench';
 $meta{relay_kind} //= $meta{topo} eq 'uml/topology/bench.topo' ? 'uml' : 'x86';
 $meta{link} //= 'daemon';
+$meta{kernel_peers} //= "$meta{kernel_stock} (Debian's linux.uml)" if defined $meta{kernel_stock};
 my $x86 = $meta{relay_kind} eq 'x86';
 my $veth = $meta{link} eq 'veth';
 my $bridge = $meta{link} eq 'bridge';
@@ -244,7 +245,7 @@ lives in `tests/bench/report.pl`. Re-run to refresh; do not edit by hand.*
 | relay kernel | $meta{kernel_relay} ($meta{relay_label}) |
 | topology | `$meta{topo}` |
 | links | @{[ $x86 ? 'Linux bridges, taps' : $link_label{$meta{link}} ]} |
-| client and server kernel | $meta{kernel_stock} (Debian's linux.uml) |
+| client and server kernel | $meta{kernel_peers} |
 | host | $meta{host} |
 | host load average | $meta{load} |
 | duration | $meta{duration} |
@@ -309,7 +310,7 @@ MD
 print $md <<MD;
 `uml/topology/bench.topo`: client (192.0.2.10, .11) — front — relay guest
 (192.0.2.1 | 198.51.100.1, 256 MiB, release kernel) — back — server
-(198.51.100.2). Client and server run Debian's stock `linux.uml`. Each
+(198.51.100.2). Client and server run the kernel named above. Each
 guest is one UML kernel with one CPU; the networks are `uml_switch`
 processes. The server runs `iperf3 -s` (:5201), an epoll echo server
 (`rrload serve`, :7) and dnsmasq (:53, no query log). Routes go both ways

@@ -13,7 +13,6 @@
 #   attach: the same as 30-gdb-attach.sh, on this kernel.
 # Each run gets the kernel log check and the halt check of the suite.
 # relaykit-test: no-guests
-# relaykit-test: needs=release
 # shellcheck disable=SC2317 # functions called through phase() and trap
 set -euo pipefail
 # shellcheck source=../lib/common.sh

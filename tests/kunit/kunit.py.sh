@@ -8,7 +8,6 @@
 # kernel is built in the background while the other tests run
 # (tests/lib/prebuild.sh); RELAYKIT_KUNIT_PY=0 leaves this test out.
 # relaykit-test: no-guests
-# relaykit-test: needs=release
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

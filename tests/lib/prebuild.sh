@@ -4,21 +4,18 @@
 # Kernels built in the background while the suite runs; sourced by
 # tests/run.sh.
 #
-# Only the debug kernel is needed before the first test. The others are
-# needed by a few tests only: the release kernel (kernel-release,
-# gdb-builtin, kunit.py) and the x86 kernel (compile-hygiene, the x86
-# group). On a cold machine they are most of the
-# build time, and the UML tests leave much of the CPU idle (guests wait on
-# timers and on each other), so they are built meanwhile, one after the
-# other, at the lowest CPU priority (SCHED_IDLE): they take only CPU time
-# no guest wants, and a test that needs one waits for it. A test names
-# what it needs in a line "# relaykit-test: needs=STEP...".
+# The debug and release kernels are needed before the first test (the
+# relay guest runs the debug one, the client and server the release one).
+# The x86 kernel is needed by a few tests only (compile-hygiene, the x86
+# group). On a cold machine it is the longest build, and the UML tests
+# leave much of the CPU idle (guests wait on timers and on each other), so
+# it is built meanwhile, at the lowest CPU priority (SCHED_IDLE): it takes
+# only CPU time no guest wants, and a test that needs it waits for it. A
+# test names what it needs in a line "# relaykit-test: needs=STEP...".
 #
 # Steps, in build order; tests/run.sh runs the tests that need them after
-# the others, in the same order, so the first waits least. x86 first: it
-# is the longest build, and its tests (the x86 group, whose QEMU guest
-# keeps one core busy) then run while the release kernel builds.
-PREBUILD_STEPS=(x86 release)
+# the others, in the same order, so the first waits least.
+PREBUILD_STEPS=(x86)
 
 PREBUILD_PID=
 PREBUILD_DIR=
@@ -42,7 +39,6 @@ prebuild_cmd()
 	local -a idle=(nice -n 19 chrt --idle 0)
 
 	case $1 in
-	release) "${idle[@]}" make -C "$KIT" --no-print-directory "$KIT/build/uml-release/.relaykit-built" ;;
 	x86) "${idle[@]}" make -C "$KIT" --no-print-directory "$KIT/build/x86/.relaykit-built" ;;
 	*) echo "unknown build step '$1'" >&2; return 1 ;;
 	esac
