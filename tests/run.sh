@@ -3,7 +3,7 @@
 #
 # relaykit test runner (`make test`).
 #
-#   tests/run.sh [-k] [-l] [PATTERN...]
+#   tests/run.sh [-k] [-l] [--repeat N] [PATTERN...]
 #
 # Runs the groups in order: host (tests/host/*.sh, no guests), kunit
 # (tests/kunit/*.sh), integration (tests/integration/NN-*.sh) and x86 (the
@@ -28,6 +28,16 @@
 #             e.g. "tcp", "host:", "kunit:nrelay_rule"
 #   -k        keep the topology up when a test failed (for debugging)
 #   -l        list the test names and exit
+#   --repeat N  run the selected tests N times over, on one topology (the
+#             UML one or the x86 one: not both), e.g. to prove that a load
+#             test does not fail by chance; each line names its iteration
+#             ("[3/20]"), and so does the log of a failure
+#
+# After every guest test each guest must run a command through its exec
+# agent within 20 s. A guest that does not has frozen (or died): the test
+# fails with what its host process is doing and the tail of its console,
+# the topology is stopped, and the next test boots a fresh one
+# ("PHASE:restart") instead of failing on the dead guest.
 #
 # Environment: TEST_TIMEOUT (seconds per test, default 600, unless the test
 # has a line "# relaykit-test: timeout=SECONDS"),
@@ -62,6 +72,21 @@ usage()
 
 KEEP_UP=0
 LIST=0
+REPEAT=1
+args=()
+while (($#)); do
+	case $1 in
+	--repeat) (($# >= 2)) || usage; REPEAT=$2; shift 2 ;;
+	--repeat=*) REPEAT=${1#*=}; shift ;;
+	--) args+=("$@"); break ;;
+	*) args+=("$1"); shift ;;
+	esac
+done
+if [[ ! $REPEAT =~ ^[1-9][0-9]{0,3}$ ]]; then
+	echo "${0##*/}: --repeat '$REPEAT' is not a number from 1 to 9999" >&2
+	exit 2
+fi
+set -- "${args[@]+"${args[@]}"}"
 while getopts "klh" opt; do
 	case $opt in
 	k) KEEP_UP=1 ;;
@@ -303,7 +328,7 @@ run_test()
 {
 	local name=$1 guests=$2 file=$3
 	local log results notefile start rc=0 dur reason note kreason='' expect
-	local st sub subreason limit left
+	local st sub subreason limit left guest frozen='' freason='' fexpect='' kmode=''
 
 	# A test may say how long it may take: "# relaykit-test: timeout=SECONDS".
 	limit=$(sed -n 's/^# relaykit-test: timeout=\([0-9][0-9]*\)$/\1/p' "$file" | head -n 1)
@@ -344,6 +369,29 @@ run_test()
 	echo "# exit status $rc" >> "$log"
 
 	if [ "$guests" = 1 ] && [ "$TOPO_UP" = 1 ]; then
+		for guest in $(topo_unresponsive 20); do
+			frozen+="${frozen:+ }$guest"
+			freason+="${freason:+; }$(topo_diagnose "$guest" "$log")"
+			# A frozen guest scans for no leaks: only the consoles.
+			[ "$(topo_guest_kernel "$guest")" != debug ] || kmode=console
+		done
+		fexpect=$(sed -n 's/^EXPECT-FROZEN: //p' "$log" | tail -n 1)
+	fi
+	if [ -n "$frozen" ]; then
+		kreason=$(klog_check "$log" ${kmode:+"$kmode"}) || true
+		dur=$(seconds_since "$start")
+		# The planted freeze of detect-frozen-guest.
+		if [ "$frozen" = "$fexpect" ] && [ "$rc" = 0 ] && [ -z "$kreason" ]; then
+			echo "# the expected freeze of $fexpect was found" >> "$log"
+			report_ok "$name" "$dur" "found: ${freason:0:100}"
+		else
+			report_fail "$name" "$freason${kreason:+; $kreason}" "$log"
+		fi
+		rm -f "$results" "$notefile"
+		restart_topology "$log"
+		return 0
+	fi
+	if [ "$guests" = 1 ] && [ "$TOPO_UP" = 1 ]; then
 		kreason=$(klog_check "$log") || true
 		# Detector tests (expect_kernel_report) pass only when the check
 		# finds the report they provoked.
@@ -358,6 +406,7 @@ run_test()
 				kreason=
 			fi
 		fi
+		[ -z "$fexpect" ] || kreason=${kreason:-the probe found no frozen guest; expected $fexpect}
 	fi
 	dur=$(seconds_since "$start")
 
@@ -421,31 +470,60 @@ past_deadline()
 
 # The topology is a "test" of its own: boot (with the boot-time kernel log
 # check) and, at the end, shutdown (with the halt output check).
+# BOOT_NAME: the boot's name, PHASE:boot, or PHASE:restart-N after the Nth
+# guest froze; RUN_BASE: the run id of the phase, before any restart.
 TOPO_UP=0
 TOPO_TRIED=0
 TOPO_FAILED=0
 PHASE=integration
+BOOT_NAME=$PHASE:boot
+RUN_BASE=
+RESTARTS=0
 
 bring_up()
 {
 	local log start reason kreason
 
 	TOPO_TRIED=1
-	log=$(log_name "$PHASE:boot")
+	log=$(log_name "$BOOT_NAME")
 	start=$EPOCHREALTIME
 	if reason=$(topo_start "$log"); then
 		TOPO_UP=1
 		if reason=$(klog_check "$log"); then
-			report_ok "$PHASE:boot" "$(seconds_since "$start")" ""
+			report_ok "$BOOT_NAME" "$(seconds_since "$start")" ""
 			return 0
 		fi
-		report_fail "$PHASE:boot" "$reason" "$log"
+		report_fail "$BOOT_NAME" "$reason" "$log"
 		return 0
 	fi
 	# A guest that died at boot usually says why in its console.
 	kreason=$(klog_check "$log" console) || reason+=": $kreason"
 	TOPO_FAILED=1
-	report_fail "$PHASE:boot" "$reason" "$log"
+	report_fail "$BOOT_NAME" "$reason" "$log"
+}
+
+# restart_topology LOG: a guest froze in the test of LOG; stop the
+# topology (with -k leave it up for gdb on the frozen guest) and let the
+# next test that needs guests boot a fresh one as a run of its own: new
+# console logs and log check offsets, the frozen run's state kept in run/
+# for a post-mortem.
+restart_topology()
+{
+	local log=$1 reason
+
+	RESTARTS=$((RESTARTS + 1))
+	BOOT_NAME=$PHASE:restart-$RESTARTS
+	if [ "$KEEP_UP" = 1 ]; then
+		echo "# -k: the frozen topology is left up: RUN=$RUN ./uml/gdb.sh GUEST;" \
+			"stop: RUN=$RUN ./uml/stop-topology.sh"
+	elif ! reason=$(topo_stop "$log"); then
+		report_fail "$BOOT_NAME" "the frozen topology did not stop: $reason" "$log"
+	fi
+	TOPO_UP=0
+	TOPO_TRIED=0
+	RUN=$RUN_BASE-r$RESTARTS
+	STATE=$KIT/run/$RUN
+	export RUN STATE
 }
 
 bring_down()
@@ -478,13 +556,15 @@ bring_down()
 	fi
 }
 
-# guests_needed_after I: true when a selected test after index I needs the
-# topology of the current phase (the UML one, or the x86 one).
+# guests_needed_after I: true when a selected test after index I (in this
+# iteration or a later one) needs the topology of the current phase (the
+# UML one, or the x86 one).
 guests_needed_after()
 {
-	local j
+	local j first=$(($1 + 1))
 
-	for ((j = $1 + 1; j < ${#NAMES[@]}; j++)); do
+	((ITER == REPEAT)) || first=0
+	for ((j = first; j < ${#NAMES[@]}; j++)); do
 		[ "${GUESTS[$j]}" = 1 ] || continue
 		[ "${GROUPS_[$j]}" = x86 ] || [ "$PHASE" != x86 ] || continue
 		[ "${GROUPS_[$j]}" != x86 ] || [ "$PHASE" = x86 ] || continue
@@ -499,10 +579,12 @@ enter_x86_phase()
 {
 	bring_down
 	PHASE=x86
+	BOOT_NAME=$PHASE:boot
 	TOPO_TRIED=0
 	TOPO_UP=0
 	TOPO_FAILED=0
-	RUN=test-$$-x86
+	RUN_BASE=test-$$-x86
+	RUN=$RUN_BASE
 	STATE=$KIT/run/$RUN
 	TOPOLOGY=$X86_TOPOLOGY
 	export RUN STATE TOPOLOGY
@@ -529,9 +611,66 @@ on_exit()
 	fi
 }
 
+# check_repeat: --repeat runs on one topology: its tests may not need both
+# the UML one and the x86 one.
+check_repeat()
+{
+	local i uml=0 x86=0
+
+	((REPEAT > 1)) || return 0
+	for i in "${!NAMES[@]}"; do
+		[ "${GUESTS[$i]}" = 1 ] || continue
+		selected "${NAMES[$i]}" "${GROUPS_[$i]}" || continue
+		if [ "${GROUPS_[$i]}" = x86 ]; then x86=1; else uml=1; fi
+	done
+	if ((uml && x86)); then
+		echo "${0##*/}: --repeat: the tests chosen need both the UML and the x86 topology; choose tests of one" >&2
+		exit 2
+	fi
+}
+
+# run_selected: one pass over the selected tests, iteration ITER of REPEAT
+# (with --repeat each name says which: "[3/20]").
+ITER=1
+run_selected()
+{
+	local i name group tag=''
+
+	((REPEAT == 1)) || tag=" [$ITER/$REPEAT]"
+	for i in "${!NAMES[@]}"; do
+		name=${NAMES[$i]}
+		group=${GROUPS_[$i]}
+		selected "$name" "$group" || continue
+		if past_deadline; then
+			report_fail "$name$tag" "not run: RELAYKIT_DEADLINE passed" "$LOGDIR" notail
+			continue
+		fi
+		# shellcheck disable=SC2086 # NEEDS_ holds words
+		if ! wait_builds ${NEEDS_[$i]}; then
+			report_fail "$name$tag" "not run: $PREBUILD_WHY" "$LOGDIR" notail
+			continue
+		fi
+		[ "$group" = x86 ] && [ "$PHASE" != x86 ] && enter_x86_phase
+		# A topology no later test needs goes now, not after the waits
+		# for the background builds.
+		if [ "$TOPO_TRIED" = 1 ] && [ "${GUESTS[$i]}" = 0 ] && ! guests_needed_after "$i"; then
+			bring_down
+			TOPO_TRIED=0
+		fi
+		if [ "${GUESTS[$i]}" = 1 ]; then
+			[ "$TOPO_TRIED" = 1 ] || bring_up
+			if [ "$TOPO_FAILED" = 1 ]; then
+				report_fail "$name$tag" "not run: the topology did not start" "$(log_name "$BOOT_NAME")" notail
+				continue
+			fi
+		fi
+		run_test "$name$tag" "${GUESTS[$i]}" "${FILES[$i]}"
+	done
+}
+
 main()
 {
-	local i name group
+	local i
 	local -a steps=()
 
 	discover
@@ -540,11 +679,13 @@ main()
 		printf '%s\n' "${NAMES[@]}"
 		exit 0
 	fi
+	check_repeat
 
 	LOGDIR=$KIT/run/test-logs/$(date +%Y%m%d-%H%M%S)-$$
 	mkdir -p "$LOGDIR"
 	ln -sfn "$(basename "$LOGDIR")" "$KIT/run/test-logs/latest"
-	RUN=test-$$
+	RUN_BASE=test-$$
+	RUN=$RUN_BASE
 	STATE=$KIT/run/$RUN
 	export RUN STATE LOGDIR
 
@@ -558,34 +699,8 @@ main()
 	done
 	prebuild_start "$LOGDIR/prebuild" "${steps[@]}"
 
-	for i in "${!NAMES[@]}"; do
-		name=${NAMES[$i]}
-		group=${GROUPS_[$i]}
-		selected "$name" "$group" || continue
-		if past_deadline; then
-			report_fail "$name" "not run: RELAYKIT_DEADLINE passed" "$LOGDIR" notail
-			continue
-		fi
-		# shellcheck disable=SC2086 # NEEDS_ holds words
-		if ! wait_builds ${NEEDS_[$i]}; then
-			report_fail "$name" "not run: $PREBUILD_WHY" "$LOGDIR" notail
-			continue
-		fi
-		[ "$group" = x86 ] && [ "$PHASE" != x86 ] && enter_x86_phase
-		# A topology no later test needs goes now, not after the waits
-		# for the background builds.
-		if [ "$TOPO_TRIED" = 1 ] && [ "${GUESTS[$i]}" = 0 ] && ! guests_needed_after "$i"; then
-			bring_down
-			TOPO_TRIED=0
-		fi
-		if [ "${GUESTS[$i]}" = 1 ]; then
-			[ "$TOPO_TRIED" = 1 ] || bring_up
-			if [ "$TOPO_FAILED" = 1 ]; then
-				report_fail "$name" "not run: the topology did not start" "$(log_name "$PHASE:boot")" notail
-				continue
-			fi
-		fi
-		run_test "$name" "${GUESTS[$i]}" "${FILES[$i]}"
+	for ((ITER = 1; ITER <= REPEAT; ITER++)); do
+		run_selected
 	done
 	bring_down
 

@@ -56,6 +56,13 @@ expect_kernel_report()
 	echo "EXPECT-KLOG: $1"
 }
 
+# expect_frozen_guest GUEST: this test freezes GUEST on purpose; the
+# runner's probe after the test must find GUEST, and only GUEST, frozen.
+expect_frozen_guest()
+{
+	echo "EXPECT-FROZEN: $1"
+}
+
 # result ok|fail|skip NAME [REASON]: report one sub-test (e.g. a KUnit case)
 # as a line of its own instead of the test's single line.
 result()

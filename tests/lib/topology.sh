@@ -61,3 +61,66 @@ topo_guest_kernel()
 {
 	sed -n "s/^GUEST_KERNEL=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/$1/config" 2> /dev/null
 }
+
+# topo_unresponsive SECONDS: print the guests that do not run a command
+# through their exec agent within SECONDS, one per line. All
+# guests are asked at once; a guest that answers is fine whatever it says.
+topo_unresponsive()
+{
+	local limit=$1 guest
+	local -A probe=()
+
+	for guest in $(topo_guests); do
+		(cd "$KIT" && RUN=$RUN ./uml/exec.sh -t "$limit" "$guest" true) > /dev/null 2>&1 &
+		probe[$guest]=$!
+	done
+	for guest in "${!probe[@]}"; do
+		wait "${probe[$guest]}" || echo "$guest"
+	done
+	return 0
+}
+
+# topo_host_state GUEST: one line on GUEST's host process: alive or not, its
+# scheduler state and wait channel, and the CPU time it used in 2 s, which
+# tells a guest that spins from one that sleeps and is never woken.
+topo_host_state()
+{
+	local pid stat cpu0 cpu1 wchan sched
+
+	pid=$(cat "$STATE/$1/pid" 2> /dev/null) || { echo "no pid file"; return 0; }
+	stat=$(cat "/proc/$pid/stat" 2> /dev/null) || { echo "host pid $pid gone"; return 0; }
+	stat=${stat##*) }
+	read -ra f <<< "$stat"
+	sched=${f[0]}
+	cpu0=$((f[11] + f[12]))
+	sleep 2
+	stat=$(cat "/proc/$pid/stat" 2> /dev/null) || { echo "host pid $pid ended during the probe"; return 0; }
+	stat=${stat##*) }
+	read -ra f <<< "$stat"
+	cpu1=$((f[11] + f[12]))
+	wchan=$(cat "/proc/$pid/wchan" 2> /dev/null || true)
+	echo "host pid $pid: state $sched, wchan ${wchan:-?}, $(((cpu1 - cpu0) * 100 / $(getconf CLK_TCK)))% CPU over 2 s"
+}
+
+# topo_diagnose GUEST LOG: why GUEST does not answer, in LOG: its host
+# process (and every process of its group: UML runs the guest's processes
+# as host processes), and the tail of its console. Prints a one-line
+# summary.
+topo_diagnose()
+{
+	local guest=$1 log=$2 pid host members
+
+	host=$(topo_host_state "$guest")
+	pid=$(cat "$STATE/$guest/pid" 2> /dev/null || true)
+	members=$([ -z "$pid" ] || pgrep -d, -g "$pid" || true)
+	{
+		echo "# guest $guest stopped answering: $host"
+		if [ -n "$members" ]; then
+			echo "# its host processes (process group $pid):"
+			ps -o pid=,stat=,wchan:24=,time=,args= -p "$members" | cut -c1-150 | sed 's/^/#   /'
+		fi
+		echo "# last 25 lines of $STATE/$guest/console.log:"
+		tail -n 25 "$STATE/$guest/console.log" 2> /dev/null | tr -d '\r' | cat -v | sed 's/^/#   /'
+	} >> "$log"
+	echo "guest $guest stopped answering ($host)"
+}
