@@ -15,7 +15,7 @@ hold_out=$(mktemp)
 trap 'relay_restore; rule_quiet "del tcp 7"; rm -f "$hold_out"' EXIT
 rule "add tcp 7 $SERVER_IP:7"
 
-gexec -t 120 client perl "$GLIB/tcpclient.pl" hold "$RELAY_FRONT" 7 20 8 > "$hold_out" 2>&1 &
+gexec -t 120 client perl "$GLIB/tcpclient.pl" hold "$RELAY_FRONT" 7 20 60 > "$hold_out" 2>&1 &
 hold_pid=$!
 held() { [ "$(relay_stat tcp_active)" -ge 20 ]; }
 retry 20 held || fail "20 held connections did not show up in tcp_active ($(relay_stat tcp_active))"

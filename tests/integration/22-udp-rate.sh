@@ -7,7 +7,9 @@
 # guest (forwarding): the same links and guests without the UDP relay. The
 # rate starts at UDP_RATE (default 500 q/s) and is halved, down to 125 q/s,
 # while the direct path loses queries (a loaded host drops bursts on the
-# virtual links); the relay must then lose none at that rate.
+# virtual links); the relay must then lose none at that rate. Both runs need
+# the same CPU, so the background builds stop meanwhile.
+# relaykit-test: exclusive
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

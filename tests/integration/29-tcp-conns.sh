@@ -11,62 +11,74 @@ source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
 port=2001
-trap 'rule_quiet "del tcp $port"' EXIT
+# The test moves each side on when it has seen the state it checks (files
+# in /tmp of the client and the server), so a slow host cannot close a
+# window before the check looks.
+fin=/tmp/conns-fin
+bye=/tmp/conns-bye
+gexec client rm -f "$fin"
+gexec server rm -f "$bye"
+trap 'rule_quiet "del tcp $port"; gexec client rm -f "$fin"; gexec server rm -f "$bye"' EXIT
 
-# A one-shot backend that answers "hi" to "hello", stays open for 3 s
-# after the client's EOF (the relay is half-closed then), says "bye" and
+# A one-shot backend that answers "hi" to "hello", stays open after the
+# client's EOF (the relay is half-closed then) until told, says "bye" and
 # closes.
 # shellcheck disable=SC2016 # perl code, run in the server guest
 backend='
 use IO::Socket::INET;
 my $l = IO::Socket::INET->new(LocalPort => $ARGV[0], Listen => 1, ReuseAddr => 1, Proto => "tcp") or die "listen: $!\n";
-alarm 30;
+alarm 60;
 my $s = $l->accept or die "accept: $!\n";
 sysread($s, my $b, 5);
 syswrite($s, "hi");
 1 while sysread($s, $b, 100);
-sleep 3;
+select(undef, undef, undef, 0.1) until -e $ARGV[1];
 syswrite($s, "bye");'
 # shellcheck disable=SC2016 # expanded by the guest's shell
-gsh server 'setsid perl -e "$1" "$2" > /tmp/conns-backend.log 2>&1 < /dev/null &' "$backend" "$port" ||
+gsh server 'setsid perl -e "$1" "$2" "$3" > /tmp/conns-backend.log 2>&1 < /dev/null &' "$backend" "$port" "$bye" ||
 	fail "cannot start the test backend on the server"
 retry 10 server_listening "$port" || fail "the test backend does not listen on $port"
 rule "add tcp $port $SERVER_IP:$port"
 
-# The client: "hello", the answer, 2 s open, then its FIN, then the rest.
+# The client: "hello", the answer, open until told, then its FIN, then the
+# rest.
 # shellcheck disable=SC2016 # perl code, run in the client guest
 client='
 use IO::Socket::INET;
 use Socket qw(SHUT_WR);
+alarm 60;
 my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp") or die "connect: $!\n";
 syswrite($s, "hello");
 sysread($s, my $got, 2);
-sleep 2;
+select(undef, undef, undef, 0.1) until -e $ARGV[2];
 shutdown($s, SHUT_WR);
 while (sysread($s, my $b, 100)) { $got .= $b; }
 print "$got\n";'
-gexec -t 20 client perl -e "$client" "$RELAY_FRONT" "$port" > "$RK_LOG.client" 2>&1 &
+gexec -t 70 client perl -e "$client" "$RELAY_FRONT" "$port" "$fin" > "$RK_LOG.client" 2>&1 &
 pid=$!
 
-# tcp_line STATE: wait up to 5 s for the relay's TCP line to the test
-# backend in STATE; print it.
+# tcp_line STATE [FIELDS]: wait up to 30 s for the relay's TCP line to the
+# test backend in STATE (and with FIELDS, e.g. "up=5 down=2", among its
+# fields); print it.
 tcp_line()
 {
-	local line=''
+	local line='' deadline=$((SECONDS + 30))
 
-	for _ in $(seq 50); do
+	while :; do
 		line=$(relay_conn_lines tcp | grep " $SERVER_IP:$port " || true)
-		[ "$(echo "$line" | awk '{ print $5 }')" = "$1" ] && break
+		if [ "$(echo "$line" | awk '{ print $5 }')" = "$1" ] && [[ " $line " == *" ${2:-$1} "* ]]; then
+			echo "$line"
+			return 0
+		fi
+		((SECONDS < deadline)) || break
 		sleep 0.1
 	done
 	echo "${line:-no tcp line}"
-	[ "$(echo "$line" | awk '{ print $5 }')" = "$1" ]
+	return 1
 }
 
-line=$(tcp_line established) || fail "no established TCP relay in conns: $line"
-# The answer may still be on its way: look again once it is through.
-sleep 0.5
-line=$(tcp_line established) || fail "the relay left 'established' too early: $line"
+# Established, once the answer is through.
+line=$(tcp_line established "up=5 down=2") || fail "no established TCP relay with up=5 down=2 in conns: $line"
 log "conns while open: $line"
 read -r proto cli rel back state up down age idle <<< "$line"
 [ "$proto" = tcp ] || fail "the line does not start with tcp: $line"
@@ -78,8 +90,10 @@ read -r proto cli rel back state up down age idle <<< "$line"
 [ "$down" = down=2 ] || fail "'$down' instead of down=2 (the backend answered 2 bytes)"
 [[ $age == age=[0-9]* && $idle == idle=[0-9]* ]] || fail "age/idle fields malformed: '$age' '$idle'"
 
+gexec client touch "$fin"
 line=$(tcp_line half-closed) || fail "not half-closed after the client's FIN: $line"
 log "conns after the client's FIN: $line"
+gexec server touch "$bye"
 wait "$pid" || fail "the client failed: $(cat "$RK_LOG.client")"
 [ "$(cat "$RK_LOG.client")" = hibye ] || fail "the client got '$(cat "$RK_LOG.client")', not 'hibye'"
 wait_tcp_idle 20

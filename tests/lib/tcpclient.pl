@@ -20,8 +20,8 @@
 #       half-close, read the echo, close); every one must succeed.
 #   tcpclient.pl hold   HOST PORT CONNS SECONDS
 #       keep CONNS connections to an echo service busy for SECONDS (a line
-#       every 100 ms each); report how many stayed up, were closed or failed.
-#       Never fails: the caller judges the counts.
+#       every 100 ms each), or until none is left up; report how many stayed
+#       up, were closed or failed. Never fails: the caller judges the counts.
 #   tcpclient.pl closed HOST PORT LIMIT_MS
 #       connect and wait for the peer to close (EOF or reset) without sending
 #       anything; fails when that takes longer than LIMIT_MS.
@@ -222,7 +222,7 @@ sub mode_hold {
 	print "hold: $conns connections opened, $failed failed\n";
 	my $end = now() + $secs;
 	my ($closed, $errors) = (0, 0);
-	while (now() < $end) {
+	while (now() < $end && grep { $_->{up} } @c) {
 		for my $st (grep { $_->{up} } @c) {
 			my $s = $st->{s};
 			if (!defined syswrite($s, "ping $st->{id}\n")) {
@@ -246,9 +246,10 @@ sub mode_hold {
 
 sub mode_closed {
 	my ($host, $port, $limit_ms) = @_;
+	my $limit = $limit_ms / 1000;
 	my $t0 = now();
 	my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-				      Proto => 'tcp', Timeout => 10);
+				      Proto => 'tcp', Timeout => $limit);
 	if (!$s) {
 		my $ms = int((now() - $t0) * 1000);
 		# The relay accepted, the backend refused, and the relay's reset
@@ -263,7 +264,7 @@ sub mode_closed {
 	}
 	my $sel = IO::Select->new($s);
 	my ($how, $buf) = ('not closed');
-	if ($sel->can_read(10)) {
+	if ($sel->can_read($limit)) {
 		my $n = sysread($s, $buf, 4096);
 		$how = !defined $n ? "error: $!" : $n == 0 ? 'EOF' : "data ($n bytes)";
 	}
