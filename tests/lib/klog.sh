@@ -55,6 +55,22 @@ klog_classify()
 		END { flush() }'
 }
 
+# klog_count KINDS TEXT: how many reports of KINDS (klog_classify's first
+# words, an ERE: "BAD|LEAK-RELAY") kernel log TEXT holds. awk reads all of
+# its input: a reader that leaves at the first match (grep -q) would kill
+# the writer with SIGPIPE under pipefail once the text passes a pipe's
+# buffer, and a big report would read as none.
+klog_count()
+{
+	printf '%s\n' "$2" | klog_classify | awk -v k="^($1) " '$0 ~ k { n++ } END { print n + 0 }'
+}
+
+# klog_first KINDS TEXT: the first report of KINDS in TEXT, without its kind.
+klog_first()
+{
+	printf '%s\n' "$2" | klog_classify | awk -v k="^($1) " '!found && $0 ~ k { found = 1; sub(/^[^ ]* /, ""); print }'
+}
+
 # klog_new GUEST: the complete lines GUEST's console got since the last call
 # (a partial last line waits for the next call).
 klog_new()
@@ -150,7 +166,7 @@ klog_check()
 					echo "its scan timed out after $(basename "$log" .log)" > "$lost"
 				fi
 			elif [ -n "$reports" ]; then
-				if printf '%s\n' "$reports" | klog_classify | grep -q '^LEAK-RELAY'; then
+				if (($(klog_count LEAK-RELAY "$reports") > 0)); then
 					[ -n "$r_leak" ] || r_leak="kmemleak: net/relay leaked memory (guest $guest)"
 					echo "# kernel log check: kmemleak report of $guest (net/relay leak):" >> "$log"
 				else
@@ -163,8 +179,8 @@ klog_check()
 		new=$(klog_new "$guest")
 		[ -n "$new" ] || continue
 		reports=$(printf '%s\n' "$new" | klog_classify)
-		if printf '%s\n' "$reports" | grep -q '^\(BAD\|LEAK-RELAY\)'; then
-			first=$(printf '%s\n' "$reports" | grep -m1 '^\(BAD\|LEAK-RELAY\)' | cut -d' ' -f2-)
+		if (($(klog_count 'BAD|LEAK-RELAY' "$new") > 0)); then
+			first=$(klog_first 'BAD|LEAK-RELAY' "$new")
 			[ -n "$r_console" ] || r_console="kernel log of $guest: ${first:0:120}"
 			{
 				echo "# kernel log check: reports in $STATE/$guest/console.log:"
@@ -192,8 +208,8 @@ klog_check_halt()
 
 	for guest in $(topo_guests); do
 		new=$(klog_new "$guest")
-		if printf '%s\n' "$new" | klog_classify | grep -q '^\(BAD\|LEAK-RELAY\)'; then
-			first=$(printf '%s\n' "$new" | klog_classify | grep -m1 '^\(BAD\|LEAK-RELAY\)' | cut -d' ' -f2-)
+		if (($(klog_count 'BAD|LEAK-RELAY' "$new") > 0)); then
+			first=$(klog_first 'BAD|LEAK-RELAY' "$new")
 			[ -n "$reason" ] || reason="kernel log of $guest at shutdown: ${first:0:120}"
 			{
 				echo "# halt check: reports in $STATE/$guest/console.log:"
