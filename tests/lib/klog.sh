@@ -29,14 +29,15 @@ KLOG_RELAY='nrelay_|net_relay'
 
 # klog_classify: read kernel log text on stdin; print one line per report:
 #   BAD <line>         a report that fails the test
-#   LEAK-RELAY <line>  kmemleak report whose block mentions net/relay
+#   LEAK-RELAY <line>  kmemleak report whose block mentions net/relay,
+#                      followed by its first net/relay frame
 #   LEAK-OTHER <line>  kmemleak report elsewhere (logged only)
 klog_classify()
 {
 	awk -v pat="$KLOG_PATTERN" -v relay="$KLOG_RELAY" '
 		function flush() {
 			if (leak != "")
-				print (leak_relay ? "LEAK-RELAY " : "LEAK-OTHER ") leak
+				print (leak_relay ? "LEAK-RELAY " leak " " frame : "LEAK-OTHER " leak)
 			leak = ""; leak_relay = 0
 		}
 		{
@@ -47,7 +48,11 @@ klog_classify()
 		}
 		body ~ /unreferenced object/ { flush(); leak = line; next }
 		leak != "" && body ~ /^ / {
-			if (body ~ relay) leak_relay = 1
+			if (body ~ relay && !leak_relay) {
+				leak_relay = 1
+				frame = body
+				sub(/^ *(\[<[0-9a-f]+>\] )?/, "", frame)
+			}
 			next
 		}
 		{ flush() }
@@ -65,10 +70,16 @@ klog_count()
 	printf '%s\n' "$2" | klog_classify | awk -v k="^($1) " '$0 ~ k { n++ } END { print n + 0 }'
 }
 
-# klog_first KINDS TEXT: the first report of KINDS in TEXT, without its kind.
+# klog_list KINDS TEXT: the reports of KINDS in TEXT, without their kind;
+# klog_first KINDS TEXT: the first of them.
+klog_list()
+{
+	printf '%s\n' "$2" | klog_classify | awk -v k="^($1) " '$0 ~ k { sub(/^[^ ]* /, ""); print }'
+}
+
 klog_first()
 {
-	printf '%s\n' "$2" | klog_classify | awk -v k="^($1) " '!found && $0 ~ k { found = 1; sub(/^[^ ]* /, ""); print }'
+	klog_list "$@" | awk 'NR == 1'
 }
 
 # klog_new GUEST: the complete lines GUEST's console got since the last call
@@ -129,12 +140,14 @@ klog_kmemleak_state()
 
 # klog_check LOG [console]: check every guest (with "console": only the
 # console logs, no kmemleak scan, for guests that may be dead); details go
-# to LOG.  On failure print a one-line reason and return 1.  A console report
-# is the better reason than a leak, a leak the better than a failed scan.
+# to LOG, and every finding, one a line, to LOG.findings (for the runner's
+# expected reports).  On failure print a one-line reason and return 1.  A
+# console report is the better reason than a leak, a leak the better than a
+# failed scan.
 klog_check()
 {
 	local log=$1 mode=${2:-} guest new reports rc first kind lost start
-	local r_console='' r_leak='' r_scan=''
+	local r_console='' r_leak='' r_scan='' findings=$1.findings
 
 	for guest in $(topo_guests); do
 		kind=$(topo_guest_kernel "$guest")
@@ -144,6 +157,7 @@ klog_check()
 		elif [ -s "$lost" ]; then
 			echo "# kernel log check: kmemleak of $guest not scanned: $(< "$lost")" >> "$log"
 			[ -n "$r_scan" ] || r_scan="kmemleak of $guest unusable: $(< "$lost")"
+			echo "$guest: kmemleak unusable" >> "$findings"
 		else
 			rc=0
 			start=$EPOCHSECONDS
@@ -158,6 +172,7 @@ klog_check()
 					klog_kmemleak_state "$guest"
 				} >> "$log"
 				[ -n "$r_scan" ] || r_scan="kmemleak scan in $guest failed (exit $rc)"
+				echo "$guest: kmemleak scan failed (exit $rc)" >> "$findings"
 				# A scan that hung once hangs again (the next one waits
 				# for the same scan_mutex): fail the later checks at once
 				# instead of spending EXEC_TIMEOUT on each.
@@ -168,6 +183,7 @@ klog_check()
 			elif [ -n "$reports" ]; then
 				if (($(klog_count LEAK-RELAY "$reports") > 0)); then
 					[ -n "$r_leak" ] || r_leak="kmemleak: net/relay leaked memory (guest $guest)"
+					klog_list LEAK-RELAY "$reports" | sed "s|^|$guest: |" >> "$findings"
 					echo "# kernel log check: kmemleak report of $guest (net/relay leak):" >> "$log"
 				else
 					echo "# kernel log check: kmemleak report of $guest (not net/relay, ignored):" >> "$log"
@@ -182,6 +198,7 @@ klog_check()
 		if (($(klog_count 'BAD|LEAK-RELAY' "$new") > 0)); then
 			first=$(klog_first 'BAD|LEAK-RELAY' "$new")
 			[ -n "$r_console" ] || r_console="kernel log of $guest: ${first:0:120}"
+			klog_list 'BAD|LEAK-RELAY' "$new" | sed "s|^|$guest: |" >> "$findings"
 			{
 				echo "# kernel log check: reports in $STATE/$guest/console.log:"
 				printf '%s\n' "$new" | grep -E -B 2 -A 40 "$KLOG_PATTERN" | head -n 200
@@ -198,6 +215,26 @@ klog_check()
 		return 1
 	fi
 	echo "# kernel log check: clean ($(topo_guests | tr '\n' ' '))" >> "$log"
+}
+
+# klog_expected LOG REGEX: after a test that provoked a report on purpose
+# (expect_kernel_report), the reason it fails, from klog_check's findings
+# (LOG.findings): none matches REGEX, or one does not. Prints nothing when
+# the findings are exactly the expected report.
+klog_expected()
+{
+	local log=$1 expect=$2 findings=$1.findings other
+
+	if [ ! -s "$findings" ] || ! grep -Eq -- "$expect" "$findings"; then
+		echo "the kernel log check found no report matching /$expect/"
+		return 0
+	fi
+	other=$(awk -v re="$expect" '$0 !~ re { print; exit }' "$findings")
+	if [ -n "$other" ]; then
+		echo "besides the expected report, ${other:0:150}"
+		return 0
+	fi
+	echo "# kernel log check: the expected report /$expect/ was found, and nothing else" >> "$log"
 }
 
 # klog_check_halt LOG: after stop-topology.sh, every guest must have halted
