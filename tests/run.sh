@@ -120,21 +120,27 @@ FILES=()
 GROUPS_=()
 GUESTS=()
 NEEDS_=()
+SKIPS_=()
 
-# A kunit or integration test needs the topology unless it says
-# "# relaykit-test: no-guests" (kunit.py, which boots its own kernel).
+# add_test NAME GROUP FILE [SKIP-REASON]: a kunit or integration test needs
+# the topology unless it says "# relaykit-test: no-guests" (kunit.py, which
+# boots its own kernel).
 # NEEDS_: the background builds it waits for (prebuild.sh's steps): its
 # "# relaykit-test: needs=STEP..." line; the x86 group needs x86. Steps the
 # run leaves out (RELAYKIT_X86=0) are not needed.
+# SKIPS_: why a test the environment leaves out is reported as skipped
+# (RELAYKIT_X86=0, RELAYKIT_KUNIT_PY=0) instead of vanishing; such a test
+# needs nothing.
 add_test()
 {
-	local guests=1 needs step
+	local guests=1 needs step skip=${4:-}
 	local -a kept=()
 
-	[ "$2" = host ] && guests=0
+	[ "$2" = host ] || [ -n "$skip" ] && guests=0
 	grep -q '^# relaykit-test: no-guests' "$3" && guests=0
 	needs=$(sed -n 's/^# relaykit-test: needs=//p' "$3" | head -n 1)
 	[ "$2" = x86 ] && needs+=" x86"
+	[ -z "$skip" ] || needs=
 	for step in $needs; do
 		[ "$step" = x86 ] && [ "${RELAYKIT_X86:-1}" != 1 ] && continue
 		[[ " ${kept[*]} " == *" $step "* ]] || kept+=("$step")
@@ -144,6 +150,7 @@ add_test()
 	FILES+=("$3")
 	GUESTS+=("$guests")
 	NEEDS_+=("${kept[*]}")
+	SKIPS_+=("$skip")
 }
 
 # order_tests: the tests that need a background build after the others
@@ -154,7 +161,7 @@ order_tests()
 	local i step r rank
 	local -a keys order
 	local -a o_names=("${NAMES[@]}") o_groups=("${GROUPS_[@]}") o_files=("${FILES[@]}")
-	local -a o_guests=("${GUESTS[@]}") o_needs=("${NEEDS_[@]}")
+	local -a o_guests=("${GUESTS[@]}") o_needs=("${NEEDS_[@]}") o_skips=("${SKIPS_[@]}")
 
 	for i in "${!o_names[@]}"; do
 		rank=0
@@ -168,7 +175,7 @@ order_tests()
 		keys+=("$(printf '%d %04d' "$rank" "$i")")
 	done
 	mapfile -t order < <(printf '%s\n' "${keys[@]}" | sort | cut -d' ' -f2)
-	NAMES=() GROUPS_=() FILES=() GUESTS=() NEEDS_=()
+	NAMES=() GROUPS_=() FILES=() GUESTS=() NEEDS_=() SKIPS_=()
 	for i in "${order[@]}"; do
 		i=$((10#$i))
 		NAMES+=("${o_names[$i]}")
@@ -176,12 +183,13 @@ order_tests()
 		FILES+=("${o_files[$i]}")
 		GUESTS+=("${o_guests[$i]}")
 		NEEDS_+=("${o_needs[$i]}")
+		SKIPS_+=("${o_skips[$i]}")
 	done
 }
 
 discover()
 {
-	local f base
+	local f base skip
 
 	for f in "$TESTS"/host/*.sh; do
 		[ -e "$f" ] || continue
@@ -190,24 +198,25 @@ discover()
 	for f in "$TESTS"/kunit/*.sh; do
 		[ -e "$f" ] || continue
 		base=$(basename "$f" .sh)
-		# RELAYKIT_KUNIT_PY=0 leaves kunit.py out.
+		skip=
 		if [ "$base" = kunit.py ] && [ "${RELAYKIT_KUNIT_PY:-1}" != 1 ]; then
-			continue
+			skip="left out: RELAYKIT_KUNIT_PY=${RELAYKIT_KUNIT_PY}"
 		fi
-		add_test "kunit:$base" kunit "$f"
+		add_test "kunit:$base" kunit "$f" "$skip"
 	done
 	for f in "$TESTS"/integration/[0-9][0-9]-*.sh; do
 		[ -e "$f" ] || continue
 		base=$(basename "$f" .sh)
 		add_test "integration:${base#[0-9][0-9]-}" integration "$f"
 	done
-	[ "${RELAYKIT_X86:-1}" = 1 ] || return 0
+	skip=
+	[ "${RELAYKIT_X86:-1}" = 1 ] || skip="left out: RELAYKIT_X86=${RELAYKIT_X86}"
 	for f in "$TESTS"/integration/[0-9][0-9]-*.sh; do
 		[ -e "$f" ] || continue
 		base=$(basename "$f" .sh)
 		base=${base#[0-9][0-9]-}
 		x86_test "$base" || continue
-		add_test "x86:$base" x86 "$f"
+		add_test "x86:$base" x86 "$f" "$skip"
 	done
 }
 
@@ -635,6 +644,10 @@ run_selected()
 		name=${NAMES[$i]}
 		group=${GROUPS_[$i]}
 		selected "$name" "$group" || continue
+		if [ -n "${SKIPS_[$i]}" ]; then
+			report_skip "$name$tag" "${SKIPS_[$i]}"
+			continue
+		fi
 		if past_deadline; then
 			report_fail "$name$tag" "not run: RELAYKIT_DEADLINE passed" "$LOGDIR" notail
 			continue

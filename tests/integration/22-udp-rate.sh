@@ -27,7 +27,8 @@ queries() # TARGET RATE COUNT
 	gexec -t 300 client perl "$GLIB/dnsq.pl" rate "$1" 53 www.relay.test "$3" "$2" 16
 }
 
-trap 'direct_routes del' EXIT
+forward0=$(gexec relay sysctl -n net.ipv4.ip_forward)
+trap 'direct_routes del; gexec relay sysctl -qw net.ipv4.ip_forward="$forward0"' EXIT
 direct_routes add
 must "enable forwarding on the relay" gexec relay sysctl -qw net.ipv4.ip_forward=1
 

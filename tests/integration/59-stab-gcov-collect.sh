@@ -6,8 +6,8 @@
 # is loaded, as /sys/kernel/debug/gcov/<build dir>/net/relay/*.gcda (counts
 # of earlier loads included: gcov_persist=1).  They go to run/coverage/gcda/
 # on the host through the guest's run directory.  Last of the stability
-# group, so that the counts cover every test before it; a no-op pass when
-# the relay's kernel has no gcov.
+# group, so that the counts cover every test before it. Skipped when the
+# relay's kernel has no gcov; a kernel with gcov must yield counts.
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -15,10 +15,9 @@ source "$(dirname "$0")/../lib/guest.sh"
 need_relay
 build_dir=$(sed -n "s/^BUILD_DIR=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config")
 gcov=/sys/kernel/debug/gcov$KIT/build/uml-debug/net/relay
-if ! gexec relay test -d "$gcov"; then
-	note "no gcov data in the relay guest ($gcov): nothing collected"
-	exit 0
-fi
+grep -qx 'CONFIG_GCOV_KERNEL=y' "$(relay_kernel_config)" ||
+	skip "the relay's kernel ($(relay_kernel_kind)) has no CONFIG_GCOV_KERNEL"
+gexec relay test -d "$gcov" || fail "no gcov data in the relay guest: $gcov missing"
 rm -rf "$STATE/relay/gcda"
 # shellcheck disable=SC2016 # expanded in the guest
 gsh relay 'mkdir -p /relaykit/run/gcda && cp "$1"/*.gcda /relaykit/run/gcda/' "$gcov" ||
