@@ -103,8 +103,9 @@ stab_serves()
 
 # stab_kmemleak: scan now (twice: an object is reported once it held still
 # for a scan; kmemleak only reports objects older than 5 s, so call this a
-# few seconds after the last allocation that matters) and fail on a report
-# through net/relay.  The report stays for the runner's check.
+# few seconds after the last allocation that matters) and fail on any
+# leak (tests/lib/klog.sh: whoever allocated it).  The report stays for the
+# runner's check.
 stab_kmemleak()
 {
 	local out
@@ -114,9 +115,9 @@ stab_kmemleak()
 		k=/sys/kernel/debug/kmemleak
 		echo scan > $k && echo scan > $k && cat $k') ||
 		fail "kmemleak scan in the relay guest failed"
-	if (($(klog_count LEAK-RELAY "$out") > 0)); then
+	if (($(klog_count "LEAK-RELAY|LEAK-OTHER" "$out") > 0)); then
 		printf '%s\n' "$out"
-		fail "kmemleak: net/relay leaked memory"
+		fail "kmemleak: $(klog_count LEAK-RELAY "$out") net/relay leak(s), $(klog_count LEAK-OTHER "$out") other(s)"
 	fi
 }
 
