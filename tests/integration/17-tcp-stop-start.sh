@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# control stop/start while relayed connections are live: stop refuses new
-# clients and keeps the rules, start serves again, the live connections end
-# one way or the other and nothing is left behind.
+# control stop/start while relayed connections are live: stop resets every
+# live relay (docs/usage.md) and refuses new clients but keeps the rules,
+# start serves again, and nothing is left behind.
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -14,14 +14,22 @@ hold_out=$(mktemp)
 trap 'relay_restore; rule_quiet "del tcp 7"; rm -f "$hold_out"' EXIT
 rule "add tcp 7 $SERVER_IP:7"
 
-gexec -t 120 client perl "$GLIB/tcpclient.pl" hold "$RELAY_FRONT" 7 20 12 > "$hold_out" 2>&1 &
+gexec -t 120 client perl "$GLIB/tcpclient.pl" hold "$RELAY_FRONT" 7 20 60 > "$hold_out" 2>&1 &
 hold_pid=$!
 held() { [ "$(relay_stat tcp_active)" -ge 20 ]; }
 retry 20 held || fail "20 held connections did not show up in tcp_active ($(relay_stat tcp_active))"
 
+resets0=$(relay_stat tcp_resets)
 out=$(relay_write control stop) || fail "control stop: $out"
 state=$(gexec relay cat "$RELAY_PROC/control")
 [ "$state" = stopped ] || fail "control reads '$state' after stop"
+# The held connections end now, not when the client gives up (60 s).
+wait "$hold_pid" || fail "held connections: client failed: $(cat "$hold_out")"
+summary=$(tail -n 1 "$hold_out")
+log "held connections after stop: $summary"
+[[ $summary == *" up=0 "* ]] || fail "stop left relayed connections up: $summary"
+resets=$(($(relay_stat tcp_resets) - resets0))
+((resets >= 20)) || fail "stop ended 20 relays, tcp_resets moved by $resets"
 relay_rules | grep -q "^tcp 0.0.0.0:80 " || fail "stop dropped the rules: $(relay_rules)"
 if gexec client curl -sS --max-time 5 -o /dev/null "http://$RELAY_FRONT/"; then
 	fail "a new client was served while the relay was stopped"
@@ -34,6 +42,4 @@ page=$(retry 5 gexec client curl -sS --max-time 10 "http://$RELAY_FRONT/") ||
 	fail "no page through the relay after start"
 [ "$page" = "relaykit server" ] || fail "page after start: '$page'"
 
-wait "$hold_pid" || fail "held connections: client failed: $(cat "$hold_out")"
-log "held connections: $(tail -n 1 "$hold_out")"
 wait_tcp_idle 30
