@@ -31,10 +31,10 @@ KLOG_PATTERN+='|invoked oom-killer'
 KLOG_RELAY='nrelay_|net_relay'
 
 # klog_classify: read kernel log text on stdin; print one line per report:
-#   BAD <line>         a report that fails the test
+#   BAD <line>         a console report (warning, oops, lockdep...)
 #   LEAK-RELAY <line>  kmemleak report whose block mentions net/relay,
 #                      followed by its first net/relay frame
-#   LEAK-OTHER <line>  kmemleak report elsewhere (logged only)
+#   LEAK-OTHER <line>  kmemleak report elsewhere (fails the test too)
 klog_classify()
 {
 	awk -v pat="$KLOG_PATTERN" -v relay="$KLOG_RELAY" '
