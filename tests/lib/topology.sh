@@ -63,8 +63,8 @@ topo_guest_kernel()
 }
 
 # topo_unresponsive SECONDS: print the guests that do not run a command
-# through their exec agent within SECONDS, one per line. All
-# guests are asked at once; a guest that answers is fine whatever it says.
+# through their exec agent within SECONDS, one per line. All guests are
+# asked at once; a guest that answers is fine whatever it says.
 topo_unresponsive()
 {
 	local limit=$1 guest
@@ -81,25 +81,24 @@ topo_unresponsive()
 }
 
 # topo_host_state GUEST: one line on GUEST's host process: alive or not, its
-# scheduler state and wait channel, and the CPU time it used in 2 s, which
+# scheduler state and wait channel, and the CPU it used over 2 s, which
 # tells a guest that spins from one that sleeps and is never woken.
 topo_host_state()
 {
-	local pid stat cpu0 cpu1 wchan sched
+	local pid before after wchan cpu0
+	local -a f
 
 	pid=$(cat "$STATE/$1/pid" 2> /dev/null) || { echo "no pid file"; return 0; }
-	stat=$(cat "/proc/$pid/stat" 2> /dev/null) || { echo "host pid $pid gone"; return 0; }
-	stat=${stat##*) }
-	read -ra f <<< "$stat"
-	sched=${f[0]}
-	cpu0=$((f[11] + f[12]))
+	before=$(cat "/proc/$pid/stat" 2> /dev/null) || { echo "host pid $pid gone"; return 0; }
 	sleep 2
-	stat=$(cat "/proc/$pid/stat" 2> /dev/null) || { echo "host pid $pid ended during the probe"; return 0; }
-	stat=${stat##*) }
-	read -ra f <<< "$stat"
-	cpu1=$((f[11] + f[12]))
+	after=$(cat "/proc/$pid/stat" 2> /dev/null) || { echo "host pid $pid ended during the probe"; return 0; }
 	wchan=$(cat "/proc/$pid/wchan" 2> /dev/null || true)
-	echo "host pid $pid: state $sched, wchan ${wchan:-?}, $(((cpu1 - cpu0) * 100 / $(getconf CLK_TCK)))% CPU over 2 s"
+	# After the command name: the state first, utime and stime 12th, 13th.
+	read -ra f <<< "${before##*) }"
+	cpu0=$((f[11] + f[12]))
+	read -ra f <<< "${after##*) }"
+	echo "host pid $pid: state ${f[0]}, wchan ${wchan:-?}," \
+		"$(((f[11] + f[12] - cpu0) * 100 / (2 * $(getconf CLK_TCK))))% of a CPU over 2 s"
 }
 
 # topo_diagnose GUEST LOG: why GUEST does not answer, in LOG: its host
