@@ -11,10 +11,16 @@ source "$(dirname "$0")/../lib/guest.sh"
 need_relay
 spoof_ip=198.51.100.3
 watch_out=$(mktemp)
+done_file=/tmp/udp-spoof-done
 trap 'gexec server ip addr del "$spoof_ip/24" dev eth0 2>/dev/null || true; rm -f "$watch_out"' EXIT
 port=5501
 
-gexec -t 60 client perl "$GLIB/dnsq.pl" watch "$RELAY_FRONT" 53 www.relay.test "$port" 10 > "$watch_out" 2>&1 &
+# udp_noports: datagrams the relay guest's stack found no socket for, which
+# is where a spoof that is not translated ends.
+udp_noports() { gexec relay cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $3 }'; }
+
+gexec client rm -f "$done_file"
+gexec -t 90 client perl "$GLIB/dnsq.pl" watch "$RELAY_FRONT" 53 www.relay.test "$port" "$done_file" > "$watch_out" 2>&1 &
 watch_pid=$!
 mapping() { relay_conn_lines udp | awk -v c="$CLIENT_IP:$port" '$2 == c { print $3 }' | grep .; }
 retry 5 mapping > /dev/null || fail "no mapping for $CLIENT_IP:$port in conns"
@@ -23,16 +29,29 @@ relay_port=${relay_port##*:}
 log "mapping $CLIENT_IP:$port -> $RELAY_BACK:$relay_port"
 
 gexec server ip addr add "$spoof_ip/24" dev eth0
+noports0=$(udp_noports)
 # Fake answers (any payload will do: the client counts every datagram): from
 # the backend's address but another port, from another address but port 53,
 # and to a relay port next to the mapping's.  (dnsmasq holds
 # 198.51.100.2:53, so that exact source cannot be faked from here.)
-gsh server '
-	echo spoof | socat -u - "UDP-SENDTO:$1:$2,sourceport=5555"
-	echo spoof | socat -u - "UDP-SENDTO:$1:$2,bind=$3:53"
-	echo spoof | socat -u - "UDP-SENDTO:$1:$(($2 + 1)),bind=$3:53"' \
-	"$RELAY_BACK" "$relay_port" "$spoof_ip" || fail "could not send the spoofed datagrams from the server"
+spoof()
+{
+	gsh server 'echo spoof | socat -u - "UDP-SENDTO:$1:$2,$3"' "$RELAY_BACK" "$1" "$2" ||
+		fail "could not send the spoofed datagram to port $1 ($2) from the server"
+}
+spoof "$relay_port" sourceport=5555
+spoof "$relay_port" "bind=$spoof_ip:53"
+spoof "$((relay_port + 1))" "bind=$spoof_ip:53"
+# The watch ends with a query answered over the same links, so the spoofs
+# are behind it: none can arrive after the watch.
+gexec client touch "$done_file"
 
-wait "$watch_pid" || true
+rc=0
+wait "$watch_pid" || rc=$?
 cat "$watch_out"
 grep -q '^watch: 0 unexpected datagrams' "$watch_out" || fail "$(tail -n 1 "$watch_out")"
+((rc == 0)) || fail "the client's watch failed: exit status $rc"
+# Each spoof reached the relay and went to its own stack, untranslated.
+noports=$(($(udp_noports) - noports0))
+((noports >= 3)) || fail "the relay counted $noports datagrams to closed ports: the spoofs did not all reach it"
+note "3 spoofs reached the relay (Udp NoPorts +$noports), none reached the client"

@@ -105,7 +105,9 @@ log "malformed datagrams: udp_dropped +$dropped, $want expected"
 
 port=5701
 watch_out=$STAB_DIR/watch.out
-EXEC_TIMEOUT=60 gexec client perl "$GLIB/dnsq.pl" watch "$RELAY_FRONT" 53 www.relay.test "$port" 8 > "$watch_out" 2>&1 &
+done_file=/tmp/hostile-spoof-done
+gexec client rm -f "$done_file"
+EXEC_TIMEOUT=90 gexec client perl "$GLIB/dnsq.pl" watch "$RELAY_FRONT" 53 www.relay.test "$port" "$done_file" > "$watch_out" 2>&1 &
 watch_pid=$!
 mapping() { relay_conn_lines udp | awk -v c="$CLIENT_IP:$port" '$2 == c { print $3 }' | grep .; }
 retry 5 mapping > /dev/null || fail "no mapping for $CLIENT_IP:$port in conns"
@@ -117,9 +119,13 @@ gsh server '
 	perl "$1" spoof 198.51.100.99 53 "$3" "$4" 5 &&
 	perl "$1" spoof 192.0.2.10 53 "$3" "$4" 5' "$GSTAB/udpraw.pl" "$SERVER_IP" "$RELAY_BACK" "$rport" ||
 	fail "spoofed datagrams could not be sent from the server"
-wait "$watch_pid" || true
+# The watch's closing query comes back behind the spoofs (dnsq.pl).
+gexec client touch "$done_file"
+watch_rc=0
+wait "$watch_pid" || watch_rc=$?
 log "$(tail -n 1 "$watch_out")"
 grep -q '^watch: 0 unexpected datagrams' "$watch_out" || fail "spoofed answers reached the client: $(tail -n 1 "$watch_out")"
+((watch_rc == 0)) || fail "the client's watch failed: exit status $watch_rc"
 
 stab_serves
 stab_settle 30

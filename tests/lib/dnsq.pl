@@ -11,9 +11,12 @@
 #   dnsq.pl multi SERVER PORT NAME SOCKETS WAIT
 #       one query from each of SOCKETS sockets; print how many were answered
 #       within WAIT seconds (never fails: the caller judges the count).
-#   dnsq.pl watch SERVER PORT NAME LPORT SECONDS
+#   dnsq.pl watch SERVER PORT NAME LPORT DONEFILE
 #       from local port LPORT: one query, which must be answered, then count
-#       every other datagram that arrives within SECONDS (must be none).
+#       every other datagram (must be none) until DONEFILE exists (at most
+#       60 s); then a last query, whose answer closes the watch: it comes
+#       back the same way as anything sent to the mapping before DONEFILE
+#       was made, so nothing sent before then arrives after it.
 #   dnsq.pl flow  SERVER PORT NAME SECONDS QPS
 #       queries at QPS for SECONDS from rotating sockets; print the answered
 #       count (never fails: used while the relay is being stopped/unloaded).
@@ -118,7 +121,7 @@ sub mode_multi {
 }
 
 sub mode_watch {
-	my ($server, $port, $name, $lport, $secs) = @_;
+	my ($server, $port, $name, $lport, $donefile) = @_;
 	my $s = sock($server, $port, $lport);
 	my $sel = IO::Select->new($s);
 	my %seen = (4242 => 0);
@@ -130,9 +133,21 @@ sub mode_watch {
 		print "watch: no answer from $server:$port\n";
 		return 1;
 	}
-	print "watch: answered, watching for $secs s\n";
-	$end = now() + $secs;
-	drain($sel, 0.1, \%seen, \$extra) while now() < $end;
+	print "watch: answered, watching until $donefile exists\n";
+	$end = now() + 60;
+	drain($sel, 0.1, \%seen, \$extra) while !-e $donefile && now() < $end;
+	if (!-e $donefile) {
+		print "watch: $donefile did not appear within 60 s\n";
+		return 1;
+	}
+	$seen{4243} = 0;
+	send($s, query(4243, $name), 0);
+	$end = now() + 5;
+	drain($sel, 0.1, \%seen, \$extra) while !$seen{4243} && now() < $end;
+	if (!$seen{4243}) {
+		print "watch: no answer to the closing query\n";
+		return 1;
+	}
 	print "watch: $extra unexpected datagrams\n";
 	return $extra ? 1 : 0;
 }
