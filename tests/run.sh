@@ -61,6 +61,8 @@ export KIT
 source "$TESTS/lib/topology.sh"
 # shellcheck source=lib/klog.sh
 source "$TESTS/lib/klog.sh"
+# shellcheck source=lib/sockcheck.sh
+source "$TESTS/lib/sockcheck.sh"
 # shellcheck source=lib/prebuild.sh
 source "$TESTS/lib/prebuild.sh"
 
@@ -338,6 +340,7 @@ run_test()
 	local name=$1 guests=$2 file=$3
 	local log results notefile start rc=0 dur reason note kreason='' expect
 	local st sub subreason limit left guest frozen='' freason='' fexpect='' kmode=''
+	local socks='' sreason
 
 	# A test may say how long it may take: "# relaykit-test: timeout=SECONDS".
 	limit=$(sed -n 's/^# relaykit-test: timeout=\([0-9][0-9]*\)$/\1/p' "$file" | head -n 1)
@@ -361,6 +364,10 @@ run_test()
 	} > "$log"
 	if grep -q '^# relaykit-test: exclusive$' "$file" && prebuild_pause; then
 		echo "# background builds stopped while this test runs" >> "$log"
+	fi
+	if [ "$guests" = 1 ] && [ "$TOPO_UP" = 1 ]; then
+		socks=$(sock_snapshot 2>> "$log") ||
+			echo "# no socket counts from the relay guest before the test" >> "$log"
 	fi
 	# timeout(1) runs the test in a process group of its own and signals
 	# all of it, so a hung exec.sh or helper goes too.
@@ -410,6 +417,9 @@ run_test()
 			kreason=$(klog_expected "$log" "$expect")
 		fi
 		[ -z "$fexpect" ] || kreason=${kreason:-the probe found no frozen guest; expected $fexpect}
+		if [ -n "$socks" ] && ! sreason=$(sock_check "$socks" "$log"); then
+			kreason+="${kreason:+; }$sreason"
+		fi
 	fi
 	dur=$(seconds_since "$start")
 

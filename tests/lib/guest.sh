@@ -13,9 +13,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 : "${RUN:?RUN is not set: integration tests run from tests/run.sh}"
 STATE=${STATE:-$KIT/run/$RUN}
 
-# The kit as the guests see it (hostfs, read-only) and the helpers in it.
-GKIT=/relaykit/kit
-GLIB=$GKIT/tests/lib
+# The helpers as the guests see them (GUEST_KIT: tests/lib/topology.sh).
+GLIB=$GUEST_KIT/tests/lib
 
 # Addresses of the default topology, for the tests that source this file.
 # shellcheck disable=SC2034
@@ -177,7 +176,7 @@ relay_is_module()
 # relay_reload: load net_relay again (after an rmmod) with the default rules.
 relay_reload()
 {
-	gexec relay "$GKIT/uml/guest/services/relay-load.sh" "${DEFAULT_RULES[@]}" ||
+	gexec relay "$GUEST_KIT/uml/guest/services/relay-load.sh" "${DEFAULT_RULES[@]}" ||
 		fail "relay-load.sh failed in the relay guest"
 }
 
@@ -266,7 +265,7 @@ need_tcp_services()
 {
 	server_listening 7 && server_listening 9000 && server_listening 2000 && return 0
 	log "starting tcp-services.sh on the server"
-	gexec server "$GKIT/uml/guest/services/tcp-services.sh" ||
+	gexec server "$GUEST_KIT/uml/guest/services/tcp-services.sh" ||
 		fail "tcp-services.sh failed on the server (see $STATE/server/tcp-services.log)"
 }
 

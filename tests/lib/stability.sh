@@ -30,7 +30,7 @@ STAB_TOL_KMALLOC=${STAB_TOL_KMALLOC:-1024}
 STAB_TOL_SLAB=${STAB_TOL_SLAB:-3072}
 STAB_TOL_MEMFREE=${STAB_TOL_MEMFREE:-8192}
 
-GSTAB=$GKIT/tests/stability
+GSTAB=$GUEST_KIT/tests/stability
 STAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/stab.XXXXXX")
 # Tests add their own EXIT traps; this one only removes the snapshots.
 stab_cleanup() { rm -rf "$STAB_DIR"; }

@@ -5,6 +5,10 @@
 # Sourced by tests/run.sh; uses KIT, RUN, STATE and TOPOLOGY.  Both
 # functions append to LOG and, on failure, print a one-line reason on stdout.
 
+# The kit as the guests see it (hostfs, read-only).
+# shellcheck disable=SC2034 # for the files that source this one
+GUEST_KIT=/relaykit/kit
+
 # topo_start LOG: boot the guests of uml/topology/$TOPOLOGY.topo as run $RUN.
 topo_start()
 {
