@@ -16,9 +16,8 @@ CYCLES=${STAB_MODULE_CYCLES:-20}
 
 need_relay
 relay_is_module || skip "net_relay is built into the relay's kernel: nothing to unload"
-build_dir=$(sed -n "s/^BUILD_DIR=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config")
-[ -n "$build_dir" ] || fail "no BUILD_DIR in $STATE/relay/config"
-ko=$build_dir/net/relay/net_relay.ko
+ko=$(relay_guest_config NET_RELAY_KO)
+[ -n "$ko" ] || fail "no NET_RELAY_KO in $STATE/relay/config"
 # Where KUnit is on (test.topo), net/relay's 31 KUnit cases run at every
 # insmod, one of them filling a 64,512-entry mapping table. Measured here:
 # 20 such loads leave 1.9-3.0 MiB more unreclaimable slab, in neither

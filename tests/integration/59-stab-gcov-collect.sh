@@ -13,7 +13,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
-build_dir=$(sed -n "s/^BUILD_DIR=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config")
+build_dir=$(relay_guest_config BUILD_DIR)
 gcov=/sys/kernel/debug/gcov$KIT/build/uml-debug/net/relay
 grep -qx 'CONFIG_GCOV_KERNEL=y' "$(relay_kernel_config)" ||
 	skip "the relay's kernel ($(relay_kernel_kind)) has no CONFIG_GCOV_KERNEL"

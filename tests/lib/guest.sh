@@ -278,6 +278,13 @@ relay_kernel_kind()
 	topo_guest_kernel relay
 }
 
+# relay_guest_config NAME: a setting of the relay guest's config (written by
+# start-topology.sh), e.g. NET_RELAY_KO, the module it loads.
+relay_guest_config()
+{
+	sed -n "s/^$1=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config"
+}
+
 # relay_kernel_config: the .config of the kit kernel the relay guest runs.
 relay_kernel_config()
 {

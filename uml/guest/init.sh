@@ -81,8 +81,9 @@ IFACES=${IFACES:-}
 ROUTES=${ROUTES:-}
 SYSCTLS=${SYSCTLS:-}
 BUILD_DIR=${BUILD_DIR:-}
+NET_RELAY_KO=${NET_RELAY_KO:-}
 # Service helpers (relay-load.sh) and start.sh need these.
-export GUEST_NAME GUEST_KERNEL BUILD_DIR
+export GUEST_NAME GUEST_KERNEL BUILD_DIR NET_RELAY_KO
 
 kernel_release=$(uname -r)
 log "guest $GUEST_NAME up, kernel $kernel_release ($GUEST_KERNEL)"

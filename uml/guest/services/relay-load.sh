@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # relay-load.sh [RULE...]: make net/relay available and install rules.
-#   - insmod $BUILD_DIR/net/relay/net_relay.ko unless /proc/net/relay exists
-#     (built in, or already loaded)
+#   - insmod $NET_RELAY_KO unless /proc/net/relay exists (built in, or
+#     already loaded)
 #   - net.ipv4.ip_forward=1 (needed by the UDP relay)
 #   - each RULE is written as one command to /proc/net/relay/rules,
 #     e.g. "add tcp 80 198.51.100.2:80"
@@ -18,9 +18,9 @@ SERVICE=relay-load
 RULES=/proc/net/relay/rules
 
 if [ ! -d /proc/net/relay ]; then
-	[ -n "${BUILD_DIR:-}" ] ||
-		die "net/relay is not built in and BUILD_DIR is empty (kernel '${GUEST_KERNEL:-?}' has no module)"
-	ko="$BUILD_DIR/net/relay/net_relay.ko"
+	ko=${NET_RELAY_KO:-}
+	[ -n "$ko" ] ||
+		die "net/relay is not built in and the kernel '${GUEST_KERNEL:-?}' has no module"
 	[ -f "$ko" ] || die "$ko not found: build the debug kernel first"
 	err=$(insmod "$ko" 2>&1) || die "insmod $ko failed: $err (kernel log: dmesg)"
 	log "loaded $ko"
