@@ -3,7 +3,8 @@
 #
 # TCP relay, download: curl in the client fetches files of 0 B, 1 B,
 # 100 KiB and 20 MiB from the server's nginx through http://192.0.2.1/;
-# every byte must arrive (sha256), and the rule's byte counters move.
+# every byte must arrive (sha256), and the rule's byte counters move.  A
+# text browser (w3m, as the demo shows) renders the server's page.
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -32,6 +33,9 @@ for size in 0 1 102400 20971520; do
 	log "$size bytes: ok"
 	total=$((total + size))
 done
+page=$(gexec client w3m -dump "http://$RELAY_FRONT/") || fail "w3m -dump http://$RELAY_FRONT/ failed in the client"
+[ "$page" = "relaykit server" ] || fail "w3m rendered '$page', not the server's page"
+log "w3m: $page"
 down=$(($(relay_stat tcp_bytes_down) - down0))
 # Each response also carries HTTP headers.
 ((down >= total)) || fail "tcp_bytes_down moved by $down, less than the $total bytes of bodies"

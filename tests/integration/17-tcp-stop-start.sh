@@ -9,25 +9,15 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
-need_tcp_services
-hold_out=$(mktemp)
-trap 'relay_restore; rule_quiet "del tcp 7"; rm -f "$hold_out"' EXIT
-rule "add tcp 7 $SERVER_IP:7"
-
-gexec -t 120 client perl "$GLIB/tcpclient.pl" hold "$RELAY_FRONT" 7 20 60 > "$hold_out" 2>&1 &
-hold_pid=$!
-held() { [ "$(relay_stat tcp_active)" -ge 20 ]; }
-retry 20 held || fail "20 held connections did not show up in tcp_active ($(relay_stat tcp_active))"
+trap 'relay_restore; rule_quiet "del tcp 7"; rm -f "$HOLD_OUT"' EXIT
+hold_relays 20
 
 resets0=$(relay_stat tcp_resets)
 out=$(relay_write control stop) || fail "control stop: $out"
 state=$(gexec relay cat "$RELAY_PROC/control")
 [ "$state" = stopped ] || fail "control reads '$state' after stop"
 # The held connections end now, not when the client gives up (60 s).
-wait "$hold_pid" || fail "held connections: client failed: $(cat "$hold_out")"
-summary=$(tail -n 1 "$hold_out")
-log "held connections after stop: $summary"
-[[ $summary == *" up=0 "* ]] || fail "stop left relayed connections up: $summary"
+held_relays_ended stop
 resets=$(($(relay_stat tcp_resets) - resets0))
 ((resets >= 20)) || fail "stop ended 20 relays, tcp_resets moved by $resets"
 relay_rules | grep -q "^tcp 0.0.0.0:80 " || fail "stop dropped the rules: $(relay_rules)"

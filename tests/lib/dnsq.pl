@@ -17,6 +17,10 @@
 #       60 s); then a last query, whose answer closes the watch: it comes
 #       back the same way as anything sent to the mapping before DONEFILE
 #       was made, so nothing sent before then arrives after it.
+#   dnsq.pl big   SERVER PORT NAME SIZE
+#       one query of SIZE bytes (an EDNS(0) Padding option fills it: bigger
+#       than the MTU, it leaves in fragments), which must be answered
+#       within 5 s.
 #   dnsq.pl flow  SERVER PORT NAME SECONDS QPS
 #       queries at QPS for SECONDS from rotating sockets; print the answered
 #       count (never fails: used while the relay is being stopped/unloaded).
@@ -152,6 +156,25 @@ sub mode_watch {
 	return $extra ? 1 : 0;
 }
 
+sub mode_big {
+	my ($server, $port, $name, $size) = @_;
+	my $q = query(4244, $name);
+	substr($q, 10, 2) = pack('n', 1);	# ARCOUNT: the OPT record
+	# OPT: root name, type 41, UDP size 4096, no flags, then option 12
+	# (Padding) with the zeros that bring the query to SIZE bytes.
+	my $pad = $size - length($q) - 11 - 4;
+	die "big: $size bytes is too small for a padded query\n" if $pad < 0;
+	$q .= pack('CnnNn', 0, 41, 4096, 0, 4 + $pad) . pack('nn', 12, $pad) . "\0" x $pad;
+	my $s = sock($server, $port);
+	my $sel = IO::Select->new($s);
+	my %seen = (4244 => 0);
+	defined send($s, $q, 0) or die "big: send: $!\n";
+	my $end = now() + 5;
+	drain($sel, 0.1, \%seen) while !$seen{4244} && now() < $end;
+	print "big: ", length($q), "-byte query ", $seen{4244} ? "answered" : "not answered", "\n";
+	return $seen{4244} ? 0 : 1;
+}
+
 sub mode_flow {
 	my ($server, $port, $name, $secs, $qps) = @_;
 	my ($sent, $i, %seen) = (0, 0);
@@ -181,7 +204,8 @@ sub mode_flow {
 
 my $mode = shift // '';
 my %modes = (rate => [\&mode_rate, 6], multi => [\&mode_multi, 5],
-	     watch => [\&mode_watch, 5], flow => [\&mode_flow, 5]);
-die "usage: dnsq.pl rate|multi|watch|flow SERVER PORT NAME ...\n"
+	     watch => [\&mode_watch, 5], big => [\&mode_big, 4],
+	     flow => [\&mode_flow, 5]);
+die "usage: dnsq.pl rate|multi|watch|big|flow SERVER PORT NAME ...\n"
 	unless $modes{$mode} && @ARGV == $modes{$mode}[1];
 exit $modes{$mode}[0]->(@ARGV);

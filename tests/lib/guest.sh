@@ -312,6 +312,42 @@ need_canary()
 	log "canary '$1' fired"
 }
 
+# hold_relays N: N relays of the echo service, through a rule for port 7
+# that this adds, which the client keeps busy (a line every 100 ms each,
+# tcpclient.pl hold) in the background for up to 60 s; returns once
+# tcp_active shows them.  The caller's trap deletes the rule and HOLD_OUT.
+# held_relays_ended WHAT: wait for that client, which must have seen every
+# relay end (because of WHAT: stop, del, rmmod), not its own 60 s;
+# HOLD_SUMMARY is its last line.
+HOLD_OUT=
+HOLD_PID=
+HOLD_SUMMARY=
+hold_relays()
+{
+	local n=$1
+
+	need_tcp_services
+	HOLD_OUT=$(mktemp)
+	rule "add tcp 7 $SERVER_IP:7"
+	gexec -t 120 client perl "$GLIB/tcpclient.pl" hold "$RELAY_FRONT" 7 "$n" 60 > "$HOLD_OUT" 2>&1 &
+	HOLD_PID=$!
+	retry 20 relays_at_least "$n" ||
+		fail "$n held connections did not show up in tcp_active ($(relay_stat tcp_active))"
+}
+
+relays_at_least()
+{
+	[ "$(relay_stat tcp_active)" -ge "$1" ]
+}
+
+held_relays_ended()
+{
+	wait "$HOLD_PID" || fail "held connections: client failed: $(cat "$HOLD_OUT")"
+	cat "$HOLD_OUT"
+	HOLD_SUMMARY=$(tail -n 1 "$HOLD_OUT")
+	[[ $HOLD_SUMMARY == *" up=0 "* ]] || fail "$1 left relayed connections up: $HOLD_SUMMARY"
+}
+
 # server_listening PORT: a TCP socket of the server listens on PORT.
 server_listening()
 {
