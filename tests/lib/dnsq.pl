@@ -13,10 +13,11 @@
 #       within WAIT seconds (never fails: the caller judges the count).
 #   dnsq.pl watch SERVER PORT NAME LPORT DONEFILE
 #       from local port LPORT: one query, which must be answered, then count
-#       every other datagram (must be none) until DONEFILE exists (at most
-#       60 s); then a last query, whose answer closes the watch: it comes
-#       back the same way as anything sent to the mapping before DONEFILE
-#       was made, so nothing sent before then arrives after it.
+#       every other datagram, from any source (must be none), until
+#       DONEFILE exists (at most 60 s); then a last query, whose answer
+#       closes the watch: it comes back the same way as anything sent to
+#       the mapping before DONEFILE was made, so nothing sent before then
+#       arrives after it.
 #   dnsq.pl big   SERVER PORT NAME SIZE
 #       one query of SIZE bytes (an EDNS(0) Padding option fills it: bigger
 #       than the MTU, it leaves in fragments), which must be answered
@@ -55,10 +56,9 @@ sub answer_id {
 }
 
 sub sock {
-	my ($server, $port, $lport) = @_;
-	my %a = (PeerAddr => $server, PeerPort => $port, Proto => 'udp');
-	$a{LocalPort} = $lport if $lport;
-	my $s = IO::Socket::INET->new(%a) or die "udp socket to $server:$port: $@\n";
+	my ($server, $port) = @_;
+	my $s = IO::Socket::INET->new(PeerAddr => $server, PeerPort => $port, Proto => 'udp')
+		or die "udp socket to $server:$port: $@\n";
 	$s->blocking(0);
 	return $s;
 }
@@ -126,11 +126,16 @@ sub mode_multi {
 
 sub mode_watch {
 	my ($server, $port, $name, $lport, $donefile) = @_;
-	my $s = sock($server, $port, $lport);
+	# Not connected: a datagram from any source counts, not only those
+	# from SERVER:PORT (a connected socket would leave the others to the
+	# kernel to drop).
+	my $s = IO::Socket::INET->new(LocalPort => $lport, Proto => 'udp', Blocking => 0)
+		or die "udp socket on port $lport: $@\n";
+	my $to = pack_sockaddr_in($port, inet_aton($server));
 	my $sel = IO::Select->new($s);
 	my %seen = (4242 => 0);
 	my $extra = 0;
-	send($s, query(4242, $name), 0);
+	send($s, query(4242, $name), 0, $to);
 	my $end = now() + 5;
 	drain($sel, 0.1, \%seen, \$extra) while !$seen{4242} && now() < $end;
 	if (!$seen{4242}) {
@@ -145,7 +150,7 @@ sub mode_watch {
 		return 1;
 	}
 	$seen{4243} = 0;
-	send($s, query(4243, $name), 0);
+	send($s, query(4243, $name), 0, $to);
 	$end = now() + 5;
 	drain($sel, 0.1, \%seen, \$extra) while !$seen{4243} && now() < $end;
 	if (!$seen{4243}) {

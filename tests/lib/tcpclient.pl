@@ -25,6 +25,11 @@
 #   tcpclient.pl closed HOST PORT LIMIT_MS
 #       connect and wait for the peer to close (EOF or reset) without sending
 #       anything; fails when that takes longer than LIMIT_MS.
+#   tcpclient.pl slow   HOST PORT PATH PAUSE RATE
+#       a slow reader: HTTP/1.0 GET of PATH, then nothing read for PAUSE
+#       seconds, then RATE bytes a second for as long again, then the rest
+#       at full speed; the body goes to stdout, the summary to stderr.
+#       Fails on a read error or a status other than 200.
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -273,9 +278,38 @@ sub mode_closed {
 	return ($how ne 'not closed' && $how !~ /^data/ && $ms <= $limit_ms) ? 0 : 1;
 }
 
+sub mode_slow {
+	my ($host, $port, $path, $pause, $rate) = @_;
+	my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+				      Proto => 'tcp', Timeout => 10)
+		or die "slow: connect: $@\n";
+	syswrite($s, "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n");
+	my $t0 = now();
+	select(undef, undef, undef, $pause);
+	my ($resp, $buf, $n) = ('');
+	my $slow_end = now() + $pause;
+	while (1) {
+		my $chunk = now() < $slow_end ? int($rate / 10) : 65536;
+		$n = sysread($s, $buf, $chunk);
+		last unless $n;
+		$resp .= $buf;
+		select(undef, undef, undef, 0.1) if now() < $slow_end;
+	}
+	die "slow: read: $!\n" unless defined $n;
+	my $at = index($resp, "\r\n\r\n");
+	die "slow: no HTTP header in " . length($resp) . " bytes\n" if $at < 0;
+	my ($status) = $resp =~ m{^HTTP/1\.\d (\d+)};
+	die "slow: HTTP status " . ($status // '?') . "\n" unless ($status // 0) == 200;
+	binmode STDOUT;
+	print substr($resp, $at + 4);
+	printf STDERR "slow: %d body bytes in %.1f s\n", length($resp) - $at - 4, now() - $t0;
+	return 0;
+}
+
 my $mode = shift // '';
 my %modes = (conc => [\&mode_conc, 4], seq => [\&mode_seq, 3],
-	     hold => [\&mode_hold, 4], closed => [\&mode_closed, 3]);
-die "usage: tcpclient.pl conc|seq|hold|closed HOST PORT ...\n"
+	     hold => [\&mode_hold, 4], closed => [\&mode_closed, 3],
+	     slow => [\&mode_slow, 5]);
+die "usage: tcpclient.pl conc|seq|hold|closed|slow HOST PORT ...\n"
 	unless $modes{$mode} && @ARGV == $modes{$mode}[1];
 exit $modes{$mode}[0]->(@ARGV);
