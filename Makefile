@@ -20,7 +20,7 @@ AGENT_SRC := $(KIT)/uml/guest/agent.c
 ROOTFS_BUILDER := $(KIT)/rootfs-scripts/build-rootfs.sh
 
 .PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig x86 x86-module \
-	patch checkpatch rootfs agent built run stop test reload gdb bench coverage soak \
+	patch checkpatch rootfs agent built run stop test mutants reload gdb bench coverage soak \
 	clean distclean
 
 all: deps kernel-debug kernel-release rootfs agent
@@ -40,6 +40,7 @@ help:
 	@echo '  rootfs agent    guest root file system, guest exec agent'
 	@echo '  run stop        start/stop the demo topology (uml/demo.sh; TOPO=x86: x86_64 relay)'
 	@echo '  test            the test suite (tests/run.sh)'
+	@echo '  mutants         plant the bugs of tests/mutants/, each must fail its tests (MUTANTS=03 ...)'
 	@echo '  reload          rebuild and reload net_relay.ko in the running relay guest'
 	@echo '  gdb             gdb on the relay guest'
 	@echo '  bench           benchmarks (tests/bench.sh; TOPO=x86: x86_64 relay under QEMU; LINK=bridge|veth)'
@@ -130,6 +131,11 @@ stop:
 # (tests/lib/prebuild.sh).
 test: deps $(BUILD)/uml-debug/.relaykit-built $(BUILD)/uml-release/.relaykit-built rootfs agent
 	$(KIT)/tests/run.sh
+
+# Mutation proof of the suite (tests/mutants.sh, docs/testing.md): each
+# mutant is a module built against the debug kernel; MUTANTS= picks some.
+mutants: deps $(BUILD)/uml-debug/.relaykit-built $(BUILD)/uml-release/.relaykit-built rootfs agent
+	$(KIT)/tests/mutants.sh $(MUTANTS)
 
 # reload.sh builds the module of the guest's own kernel (debug or x86).
 reload: deps
