@@ -47,18 +47,18 @@ mapfile -t start_lines < <(grep -F 'relay-load.sh' "$STATE/$guest/start.sh" || t
 
 # In the guest: out with the old module, and drop caches so hostfs reads
 # the new .ko instead of pages cached from the old one. relay-load.sh loads
-# it again (from BUILD_DIR, set by the config) and writes the rules.
+# it again (NET_RELAY_KO, set by the config) and writes the rules.
 # shellcheck disable=SC2016 # expanded in the guest
 script='set -e
 . /relaykit/run/config
-export GUEST_NAME GUEST_KERNEL BUILD_DIR
+export GUEST_NAME GUEST_KERNEL BUILD_DIR NET_RELAY_KO
 if [ -d /sys/module/net_relay ]; then
 	rmmod net_relay
 	echo "removed the old net_relay"
 fi
 sync
 echo 3 > /proc/sys/vm/drop_caches
-echo "guest sees $(md5sum < "$BUILD_DIR/net/relay/net_relay.ko")"
+echo "guest sees $(md5sum < "$NET_RELAY_KO")"
 '
 if ((${#start_lines[@]})); then
 	script+=$(printf '%s\n' "${start_lines[@]}")
