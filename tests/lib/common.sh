@@ -78,6 +78,22 @@ now_ms()
 	echo $((s / 1000))
 }
 
+# conc_hung RC OUTPUT: why a `tcpclient.pl conc` run (exit status RC,
+# OUTPUT) hung, or nothing when it did not.  Connections may fail (exit 1)
+# where faults are injected, but none may hang: tcpclient.pl ends a run in
+# which nothing moved for 30 s with "N stalled" in its "conc:" summary.
+conc_hung()
+{
+	local rc=$1 summary
+
+	summary=$(printf '%s\n' "$2" | sed -n 's/^conc: //p' | tail -n 1)
+	if [ -z "$summary" ] || ((rc > 1)); then
+		echo "the clients did not finish (exit $rc): $(printf '%s\n' "$2" | tail -n 1)"
+	elif [[ $summary == *stalled* ]]; then
+		echo "connections hung: $summary"
+	fi
+}
+
 # retry SECONDS CMD...: run CMD until it succeeds or SECONDS have passed.
 retry()
 {

@@ -9,7 +9,7 @@
 #       CONNS concurrent connections to an echo service; each sends BYTES of
 #       its own pseudo-random data, half-closes, and must read back exactly
 #       the same bytes. The run fails ("stalled") when nothing moves for
-#       30 s, or when a connection that has sent everything (half-closed,
+#       30 s (TCPCLIENT_STALL=SECONDS in the environment), or when a connection that has sent everything (half-closed,
 #       which the relay resets after 60 s idle) gets nothing for 50 s; with
 #       TCPCLIENT_HOLD=SECONDS in the environment the stalled connections
 #       are then kept open that long, so that the caller can look at them,
@@ -86,16 +86,17 @@ sub mode_conc {
 		$rsel->add($s);
 		$wsel->add($s);
 	}
-	# Fail when nothing moves for 30 s, or a half-closed connection gets
+	# Fail when nothing moves for $stall s, or a half-closed connection gets
 	# nothing for 50 s (before the relay's 60-s half-close timeout resets
 	# it), naming the stalled connections.
+	my $stall = $ENV{TCPCLIENT_STALL} // 30;
 	my $checked = $start;
 	my $progress = $start;
 	while ($rsel->count) {
 		my $t = now();
 		if ($t - $checked >= 5) {
 			$checked = $t;
-			my @stalled = $t - $progress > 30 ? $rsel->handles :
+			my @stalled = $t - $progress > $stall ? $rsel->handles :
 				grep { my $st = $c{fileno $_}; $st->{sent} >= $bytes && $t - $st->{last} > 50 } $rsel->handles;
 			if (@stalled) {
 				my $report = '';
