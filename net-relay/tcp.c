@@ -47,6 +47,7 @@ enum nrelay_conn_flag {
 	NRELAY_CONN_ABORT,	/* reset both sides at the next run */
 	NRELAY_CONN_TIMEOUT,	/* the abort comes from a timeout */
 	NRELAY_CONN_FAILED,	/* the abort comes from a failed connect */
+	NRELAY_CONN_PEER_ERROR,	/* a side was reset or failed: no FIN passes */
 	NRELAY_CONN_DEAD,	/* sockets released */
 };
 
@@ -89,14 +90,21 @@ static void nrelay_conn_queue(struct nrelay_conn *conn)
 		refcount_dec(&conn->ref);
 }
 
+/* Also the state_change callback. A reset (or a fatal error) sets sk_err
+ * before the state changes, and the send path's sock_error() may clear it
+ * later: note it here, while it is sure to be seen.
+ */
 static void nrelay_tcp_data_ready(struct sock *sk)
 {
 	struct nrelay_conn *conn;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	conn = sk->sk_user_data;
-	if (conn)
+	if (conn) {
+		if (READ_ONCE(sk->sk_err))
+			set_bit(NRELAY_CONN_PEER_ERROR, &conn->flags);
 		nrelay_conn_queue(conn);
+	}
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
@@ -332,6 +340,11 @@ static int nrelay_pump(struct nrelay_conn *conn, enum nrelay_dir dir)
 	}
 	if (urgent)
 		return nrelay_pass_urgent(from->sock, to->sock);
+	/* A reset also shuts the receive side down: it must reach the other
+	 * side as a reset, not as the FIN of a clean end.
+	 */
+	if (eof && test_bit(NRELAY_CONN_PEER_ERROR, &conn->flags))
+		return -ECONNRESET;
 	if (eof) {
 		from->eof = true;
 		WRITE_ONCE(conn->last_active, jiffies);
@@ -342,7 +355,8 @@ static int nrelay_pump(struct nrelay_conn *conn, enum nrelay_dir dir)
 
 static bool nrelay_conn_has_error(struct nrelay_conn *conn)
 {
-	return READ_ONCE(conn->side[NRELAY_CLIENT].sock->sk->sk_err) ||
+	return test_bit(NRELAY_CONN_PEER_ERROR, &conn->flags) ||
+	       READ_ONCE(conn->side[NRELAY_CLIENT].sock->sk->sk_err) ||
 	       READ_ONCE(conn->side[NRELAY_BACKEND].sock->sk->sk_err);
 }
 
