@@ -418,6 +418,10 @@ while ((${#ready[@]} < ${#TOPO_GUESTS[@]})); do
 			log=$STATE/$guest/console.log
 			[[ -e $guest/start.log ]] && log="$log and $STATE/$guest/start.log"
 			rk_err "guest $guest: not ready after ${START_TIMEOUT}s (timeout); see $log"
+			# Hung or busy: its host process says which (state, wait
+			# channel, CPU time) before the stop below ends it.
+			ps -o pid=,stat=,wchan:24=,time=,args= -g "$(< "$guest/pid")" 2> /dev/null |
+				cut -c1-150 | sed "s/^/  $guest host process: /" >&2 || true
 		done
 		exit 1
 	fi
