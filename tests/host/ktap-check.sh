@@ -40,7 +40,7 @@ check()
 		fail "$1: ktap_cases exited $rc"
 	fi
 	[ "$2" = 0 ] || [ "$rc" != 0 ] || fail "$1: ktap_cases exited 0"
-	[ -z "$3" ] || printf '%s\n' "$out" | grep -qxF "$3" ||
+	[ -z "$3" ] || grep -qxF -- "$3" <<< "$out" ||
 		fail "$1: no line '$3' in: $(printf '%s' "$out" | tr '\t\n' ' ;')"
 }
 

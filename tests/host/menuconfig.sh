@@ -159,11 +159,11 @@ menuconfig_set()
 		"MENUCONFIG_COLOR=mono make -C '$TREE' O='$SCRATCH' ARCH=um menuconfig > /dev/tty 2>&1; echo \$? > '$rcfile'"
 	# The first run compiles mconf: wait for the main menu.
 	for i in $(seq 600); do
-		highlighted | grep -q 'General setup' && break
+		grep -q 'General setup' <<< "$(highlighted)" && break
 		[ ! -e "$rcfile" ] || { screen; fail "menuconfig exited at once (status $(cat "$rcfile"))"; }
 		sleep 0.2
 	done
-	highlighted | grep -q 'General setup' || { screen; fail "menuconfig: no main menu after 120 s"; }
+	grep -q 'General setup' <<< "$(highlighted)" || { screen; fail "menuconfig: no main menu after 120 s"; }
 
 	down_to 'Networking support'
 	key Enter
@@ -189,7 +189,7 @@ menuconfig_set()
 	for i in 1 2 3; do
 		exit_menu
 	done
-	screen | grep -q 'Do you wish to save your new configuration' || { screen; fail "menuconfig: no save question after < Exit >"; }
+	grep -q 'Do you wish to save your new configuration' <<< "$(screen)" || { screen; fail "menuconfig: no save question after < Exit >"; }
 	[ "$(highlighted button)" = "< Yes >" ] || { screen; fail "menuconfig: < Yes > not highlighted"; }
 	# No settle: menuconfig writes .config and exits, the screen goes.
 	tmux -L "$SOCK" send-keys -t "$SESSION" Enter
@@ -213,7 +213,7 @@ build_relay()
 	case $want in
 	y)
 		grep -q '^  AR      net/relay/built-in.a' "$blog" || fail "=y: kbuild did not archive net/relay/built-in.a"
-		ar t "$SCRATCH/net/relay/built-in.a" | grep -q 'core.o$' || fail "=y: net/relay/built-in.a does not hold core.o"
+		grep -q 'core.o$' <<< "$(ar t "$SCRATCH/net/relay/built-in.a")" || fail "=y: net/relay/built-in.a does not hold core.o"
 		grep -q 'CC \[M\]' "$blog" && fail "=y: something compiled as a module"
 		[ ! -e "$SCRATCH/net/relay/net_relay.o" ] || fail "=y: net_relay.o (module object) was made"
 		log "=y: $(ar t "$SCRATCH/net/relay/built-in.a" | wc -l) objects in net/relay/built-in.a"

@@ -40,7 +40,7 @@ for p in "${patches[@]}"; do
 		fail "patches/$p does not apply to pristine $top"
 	}
 	echo "$out"
-	if echo "$out" | grep -Eq 'offset|fuzz'; then
+	if grep -Eq 'offset|fuzz' <<< "$out"; then
 		fail "patches/$p applies only with offset or fuzz: refresh it"
 	fi
 	log "patches/$p: applies"

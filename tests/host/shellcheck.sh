@@ -16,7 +16,7 @@ is_shell()
 	case $1 in
 	*.sh) return 0 ;;
 	esac
-	head -n 1 "$1" 2> /dev/null | grep -Eq '^#!.*[/ ](ba|da)?sh( |$)'
+	grep -Eq '^#!.*[/ ](ba|da)?sh( |$)' <<< "$(head -n 1 "$1" 2> /dev/null)"
 }
 
 files=()

@@ -20,7 +20,7 @@ big=$(gexec relay dig +notcp +ignore +bufsize=4096 +tries=1 +timeout=3 "@$SERVER
 echo "$big"
 size=$(echo "$big" | sed -n 's/.*MSG SIZE  rcvd: \([0-9]*\).*/\1/p')
 [ "${size:-0}" -gt 1500 ] || fail "dnsmasq: big.relay.test TXT answer is ${size:-no} bytes over UDP, expected > 1500"
-echo "$big" | grep -q 'flags:.* tc' && fail "dnsmasq: big.relay.test TXT answer is truncated"
+grep -q 'flags:.* tc' <<< "$big" && fail "dnsmasq: big.relay.test TXT answer is truncated"
 
 need_tcp_services
 out=$(echo relaykit-echo | gexec_in relay socat -t 5 - "TCP:$SERVER_IP:7")

@@ -22,7 +22,7 @@ for c in tcp_accepted tcp_active tcp_closed tcp_connect_failed tcp_resets tcp_ti
 	tcp_rejected tcp_bytes_up tcp_bytes_down udp_mappings udp_mappings_created \
 	udp_mappings_expired udp_table_full udp_packets_up udp_packets_down udp_bytes_up \
 	udp_bytes_down udp_icmp_translated udp_dropped; do
-	echo "$stats" | grep -Eq "^$c [0-9]+\$" || fail "stats has no counter '$c'"
+	grep -Eq "^$c [0-9]+\$" <<< "$stats" || fail "stats has no counter '$c'"
 done
 
 conns=$(gexec relay cat "$RELAY_PROC/conns")
@@ -30,9 +30,9 @@ conns=$(gexec relay cat "$RELAY_PROC/conns")
 
 rules=$(relay_rules)
 echo "$rules"
-echo "$rules" | grep -Eq "^tcp 0\.0\.0\.0:80 $SERVER_IP:80 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" ||
+grep -Eq "^tcp 0\.0\.0\.0:80 $SERVER_IP:80 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" <<< "$rules" ||
 	fail "rules has no 'tcp 0.0.0.0:80 $SERVER_IP:80 active=...' line"
-echo "$rules" | grep -Eq "^udp 0\.0\.0\.0:53 $SERVER_IP:53 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" ||
+grep -Eq "^udp 0\.0\.0\.0:53 $SERVER_IP:53 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" <<< "$rules" ||
 	fail "rules has no 'udp 0.0.0.0:53 $SERVER_IP:53 active=...' line"
 
 declare -A defaults=([tcp_idle_timeout]=300 [tcp_connect_timeout]=15 [tcp_fin_timeout]=60

@@ -51,7 +51,7 @@ got=$(gexec relay setpriv --reuid=65534 --regid=65534 --clear-groups \
 rule "add tcp 8127 $SERVER_IP:80"
 rule $'del tcp 8127\n'
 rule $'add udp 198.51.100.1:8128 '"$SERVER_IP"$':53\n'
-relay_rules | grep -q "^udp 198.51.100.1:8128 $SERVER_IP:53 " || fail "rule with a listen address not listed: $(relay_rules)"
+grep -q "^udp 198.51.100.1:8128 $SERVER_IP:53 " <<< "$(relay_rules)" || fail "rule with a listen address not listed: $(relay_rules)"
 rule "del udp 198.51.100.1:8128"
 
 after=$(relay_rules | awk '{ print $1, $2, $3 }')

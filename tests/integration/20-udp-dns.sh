@@ -18,13 +18,13 @@ a=$(gexec client dig +short +tries=1 +timeout=3 "@$RELAY_FRONT" www.relay.test A
 
 out=$(gexec client nslookup -timeout=3 www.relay.test "$RELAY_FRONT") || true
 echo "$out"
-echo "$out" | grep -q "^Address: $SERVER_IP\$" || fail "nslookup www.relay.test $RELAY_FRONT did not answer $SERVER_IP"
+grep -q "^Address: $SERVER_IP\$" <<< "$out" || fail "nslookup www.relay.test $RELAY_FRONT did not answer $SERVER_IP"
 
 big=$(gexec client dig +notcp +ignore +bufsize=4096 +tries=1 +timeout=3 "@$RELAY_FRONT" big.relay.test TXT) || true
 echo "$big"
 size=$(echo "$big" | sed -n 's/.*MSG SIZE  rcvd: \([0-9]*\).*/\1/p')
 [ "${size:-0}" -gt 1500 ] || fail "big.relay.test TXT through the relay: ${size:-no} bytes, expected > 1500"
-echo "$big" | grep -q 'flags:.* tc' && fail "big.relay.test TXT through the relay is truncated"
+grep -q 'flags:.* tc' <<< "$big" && fail "big.relay.test TXT through the relay is truncated"
 via=$(gexec client dig +short +notcp +bufsize=4096 +tries=1 +timeout=3 "@$RELAY_FRONT" big.relay.test TXT) || true
 direct=$(gexec relay dig +short +notcp +bufsize=4096 +tries=1 +timeout=3 "@$SERVER_IP" big.relay.test TXT) || true
 [ -n "$direct" ] || fail "no TXT answer from the server itself"
@@ -35,7 +35,7 @@ direct=$(gexec relay dig +short +notcp +bufsize=4096 +tries=1 +timeout=3 "@$SERV
 rule "add tcp 53 $SERVER_IP:53"
 out=$(gexec client nslookup -timeout=3 -type=TXT big.relay.test "$RELAY_FRONT") || true
 echo "$out"
-echo "$out" | grep -q 'relaykit-big-txt-part-8' || fail "nslookup -type=TXT big.relay.test (UDP then TCP) got no full answer"
+grep -q 'relaykit-big-txt-part-8' <<< "$out" || fail "nslookup -type=TXT big.relay.test (UDP then TCP) got no full answer"
 
 up=$(($(relay_stat udp_packets_up) - up0))
 down=$(($(relay_stat udp_packets_down) - down0))

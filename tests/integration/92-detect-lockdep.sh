@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib/guest.sh"
 
 # lockdep switches itself off at its first report (or a spinlock BUG).
 stats=$(gexec relay cat /proc/lockdep_stats) || fail "no /proc/lockdep_stats in the relay guest (lockdep off?)"
-echo "$stats" | grep -Eq 'debug_locks: +1' ||
+grep -Eq 'debug_locks: +1' <<< "$stats" ||
 	fail "lockdep is already off in the relay guest (an earlier kernel report switched it off): nothing to prove"
 need_canary lock-order
 expect_kernel_report 'possible circular locking dependency'

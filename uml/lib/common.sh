@@ -75,7 +75,7 @@ rk_group_members() {
 }
 
 rk_netns_exists() {
-	[[ -n $1 ]] && ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF -- "$1"
+	[[ -n $1 ]] && grep -qxF -- "$1" <<< "$(ip netns list 2>/dev/null | awk '{print $1}')"
 }
 
 # Is anything of run STATE still alive? (netns present or a saved pid ours)
