@@ -14,9 +14,10 @@
 # topology whose relay loads that module (RELAYKIT_NET_RELAY_KO).  First
 # the unpatched copy runs every named test the same way: when that fails,
 # a mutant's failure would prove nothing, and nothing else runs.
-# One line per mutant, "caught" (with the tests that failed) or
-# "SURVIVED", then "N caught, N survived"; exit status 1 if any survived,
-# 2 if the baseline failed or a mutant did not apply or build.
+# One line per mutant, "caught" (with the tests that failed), "SURVIVED",
+# or "BROKEN" (did not apply or build, or its topology did not start), then
+# "N caught, N survived"; exit status 1 if any survived, 2 if the baseline
+# failed or a mutant broke.
 # build/mutants/ (the mutants' sources, modules and test output) is removed
 # at the end unless -k is given or a mutant survived or broke.
 set -euo pipefail
@@ -66,7 +67,7 @@ select_patches()
 
 caught_by()
 {
-	sed -n 's/^Caught-by: //p' "$1" | head -n 1
+	sed -n '/^Caught-by: /{s///p;q}' "$1"
 }
 
 # build_module NAME [PATCH]: net-relay/ copied to $WORK/NAME, PATCH applied,
@@ -103,7 +104,7 @@ run_tests()
 
 main()
 {
-	local patches patch name tests ko out caught=0 survived=0 broken=0 failed
+	local patches patch name tests ko out rc caught=0 survived=0 broken=0 failed
 	local -a all=() names
 
 	[ -e "$BUILD/uml-debug/.relaykit-built" ] || die "the debug kernel is not built: make kernel-debug"
@@ -134,9 +135,15 @@ main()
 			continue
 		fi
 		out=$WORK/$name/tests.out
-		if run_tests "$ko" "$out" "${names[@]}"; then
+		rc=0
+		run_tests "$ko" "$out" "${names[@]}" || rc=$?
+		if ((rc == 0)); then
 			echo "SURVIVED $name: $(sed -n 's/^Mutant: //p' "$patch") (${names[*]} passed)"
 			survived=$((survived + 1))
+		elif grep -q 'start-topology.sh failed' "$out"; then
+			# Not the tests: the guests did not come up.
+			echo "BROKEN   $name: the topology did not start (${out#"$KIT"/})"
+			broken=$((broken + 1))
 		else
 			failed=$(sed -n 's/^FAIL \([^ ]*\): .*/\1/p' "$out" | sort -u | tr '\n' ' ')
 			echo "caught   $name by ${failed:-tests/run.sh (exit status)}"
