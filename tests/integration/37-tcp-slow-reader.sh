@@ -26,12 +26,12 @@ trap 'gsh relay "echo \"\$1\" > /proc/sys/net/ipv4/tcp_wmem" "$wmem0" || true
 	gexec client rm -f /tmp/slow.out
 	((${#files[@]} == 0)) || gexec server rm -f "${files[@]/#//srv/www/}" || true' EXIT
 
-# slow_get NAME SIZE PAUSE: the slow reader's download of NAME (SIZE bytes)
-# through the relay, started in the background; SLOW_PID.
+# slow_get NAME PAUSE: the slow reader's download of NAME through the
+# relay, started in the background; SLOW_PID.
 slow_get()
 {
 	gsh client 'perl "$1" slow "$2" 80 "/$3" "$4" 10240 > /tmp/slow.out' \
-		"$GLIB/tcpclient.pl" "$RELAY_FRONT" "$1" "$3" &
+		"$GLIB/tcpclient.pl" "$RELAY_FRONT" "$1" "$2" &
 	SLOW_PID=$!
 }
 
@@ -53,7 +53,7 @@ bound=$(((rmem_max + wmem_max) / 4096))
 big=rk-slow-$$-big
 files+=("$big")
 want=$(server_file "$big" 20971520) || fail "cannot create /srv/www/$big on the server"
-slow_get "$big" 20971520 8
+slow_get "$big" 8
 # While the client does not read: the relay's TCP memory, and the bytes
 # waiting in the server (the relay pushed back), at their highest.
 max=0
@@ -74,7 +74,7 @@ gsh relay 'echo 4096 8192 8192 > /proc/sys/net/ipv4/tcp_wmem' || fail "cannot se
 small=rk-slow-$$-small
 files+=("$small")
 want=$(server_file "$small" 102400) || fail "cannot create /srv/www/$small on the server"
-slow_get "$small" 102400 4
+slow_get "$small" 4
 slow_check "$small" "$want"
 note "20 MiB: relay at most $max of $bound pages, server queue $sendq B; 100 KiB after its FIN: whole"
 wait_tcp_idle 20
