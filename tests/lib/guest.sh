@@ -317,11 +317,9 @@ need_canary()
 # tcpclient.pl hold) in the background for up to 60 s; returns once
 # tcp_active shows them.  The caller's trap deletes the rule and HOLD_OUT.
 # held_relays_ended WHAT: wait for that client, which must have seen every
-# relay end (because of WHAT: stop, del, rmmod), not its own 60 s;
-# HOLD_SUMMARY is its last line.
+# relay end (because of WHAT: stop, del, rmmod), not its own 60 s.
 HOLD_OUT=
 HOLD_PID=
-HOLD_SUMMARY=
 hold_relays()
 {
 	local n=$1
@@ -342,10 +340,12 @@ relays_at_least()
 
 held_relays_ended()
 {
+	local summary
+
 	wait "$HOLD_PID" || fail "held connections: client failed: $(cat "$HOLD_OUT")"
 	cat "$HOLD_OUT"
-	HOLD_SUMMARY=$(tail -n 1 "$HOLD_OUT")
-	[[ $HOLD_SUMMARY == *" up=0 "* ]] || fail "$1 left relayed connections up: $HOLD_SUMMARY"
+	summary=$(tail -n 1 "$HOLD_OUT")
+	[[ $summary == *" up=0 "* ]] || fail "$1 left relayed connections up: $summary"
 }
 
 # server_listening PORT: a TCP socket of the server listens on PORT.
