@@ -292,8 +292,9 @@ static bool nrelay_urgent_next(const struct sock *sk)
 }
 
 /* Move what one side has received to the other side, as much as the
- * other side can take. Return 1 when the budget ran out with more to do,
- * 0 when this direction must wait for a callback, or -errno.
+ * other side can take. Return 1 when there is more to do at once (budget
+ * spent, urgent byte passed), 0 when this direction must wait for a
+ * callback, or -errno.
  */
 static int nrelay_pump(struct nrelay_conn *conn, enum nrelay_dir dir)
 {
@@ -318,7 +319,11 @@ static int nrelay_pump(struct nrelay_conn *conn, enum nrelay_dir dir)
 	lock_sock(fsk);
 	lock_sock_nested(tsk, SINGLE_DEPTH_NESTING);
 	moved = tcp_read_sock(fsk, &desc, nrelay_send_actor);
-	urgent = moved == 0 && nrelay_urgent_next(fsk);
+	/* read_sock stops at the mark, whether or not it moved bytes
+	 * before it: pass the urgent byte now and come back for the rest,
+	 * as no callback will come for data already queued.
+	 */
+	urgent = nrelay_urgent_next(fsk);
 	/* The FIN was queued after the data and read_sock ate it last. */
 	eof = (fsk->sk_shutdown & RCV_SHUTDOWN) &&
 	      skb_queue_empty(&fsk->sk_receive_queue);
