@@ -258,13 +258,12 @@ static int __net_init nrelay_net_init(struct net *net)
 	mutex_init(&rn->lock);
 	INIT_LIST_HEAD(&rn->rules);
 	nrelay_tcp_net_init(rn);
-	nrelay_udp_net_init(rn);
-	err = nrelay_udp_table_init(&rn->udp, 4096);
+	err = nrelay_udp_net_init(rn);
 	if (err)
 		return err;
 	err = nrelay_sysctl_init(rn);
 	if (err)
-		goto err_table;
+		goto err_udp;
 	err = nrelay_proc_init(rn);
 	if (err)
 		goto err_sysctl;
@@ -277,8 +276,8 @@ err_proc:
 	nrelay_proc_exit(rn);
 err_sysctl:
 	nrelay_sysctl_exit(rn);
-err_table:
-	nrelay_udp_table_free(&rn->udp);
+err_udp:
+	nrelay_udp_net_exit(rn);
 	return err;
 }
 
@@ -294,7 +293,7 @@ static void __net_exit nrelay_net_exit(struct net *net)
 	list_for_each_entry_safe(r, tmp, &rn->rules, node)
 		nrelay_rule_del(rn, r);
 	mutex_unlock(&rn->lock);
-	nrelay_udp_table_free(&rn->udp);
+	nrelay_udp_net_exit(rn);
 }
 
 static struct pernet_operations nrelay_net_ops = {

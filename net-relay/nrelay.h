@@ -111,8 +111,13 @@ struct nrelay_rule {
 struct nrelay_udp_map;
 
 struct nrelay_udp_table {
-	struct hlist_head *orig;	/* by client addr:port and backend */
+	struct hlist_head *orig;	/* by client and service addr:port */
 	struct hlist_head *reply;	/* by backend addr:port and relay port */
+	/* Set by the table's owner (NULL: none): whether a relay port
+	 * towards m->backend from m->relay.ip is used outside the table.
+	 */
+	bool (*port_busy)(struct nrelay_udp_table *t,
+			  const struct nrelay_udp_map *m, __be16 port);
 	unsigned int mask;
 	spinlock_t lock;		/* writers of both chains and count */
 	atomic_t count;
@@ -231,7 +236,8 @@ void nrelay_tcp_seq_show(struct seq_file *seq, struct nrelay_net *rn);
 /* udp.c: the packet path */
 int nrelay_udp_start(struct nrelay_net *rn);
 void nrelay_udp_stop(struct nrelay_net *rn);
-void nrelay_udp_net_init(struct nrelay_net *rn);
+int nrelay_udp_net_init(struct nrelay_net *rn);
+void nrelay_udp_net_exit(struct nrelay_net *rn);
 void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn);
 
 /* udp_table.c: the mapping table, free of packets and namespaces */
@@ -246,14 +252,14 @@ void nrelay_udp_table_free(struct nrelay_udp_table *t);
 struct nrelay_udp_map *
 nrelay_udp_lookup_orig(struct nrelay_udp_table *t,
 		       const struct nrelay_addr *client,
-		       const struct nrelay_addr *backend);
+		       const struct nrelay_addr *service);
 struct nrelay_udp_map *
 nrelay_udp_lookup_reply(struct nrelay_udp_table *t,
 			const struct nrelay_addr *backend, __be16 relay_port);
 struct nrelay_udp_map *
 nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 		      const struct nrelay_addr *client,
-		      const struct nrelay_addr *service,
+		      const struct nrelay_addr *service, __be32 relay_ip,
 		      unsigned int max, unsigned long now, int *err);
 unsigned int nrelay_udp_expire(struct nrelay_udp_table *t, unsigned long now,
 			       unsigned long timeout, unsigned int buckets);

@@ -252,12 +252,12 @@ static void nrelay_test_table_insert_lookup(struct kunit *test)
 	struct nrelay_udp_map *m1, *m2, *again;
 	int err = 0;
 
-	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service,
+	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service, 0,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m1);
 	/* The client's port is kept when free... */
 	KUNIT_EXPECT_EQ(test, ntohs(m1->relay.port), 40000);
-	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c2, &tt->service,
+	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c2, &tt->service, 0,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m2);
 	/* ...and two clients with the same port get different ones. */
@@ -267,7 +267,7 @@ static void nrelay_test_table_insert_lookup(struct kunit *test)
 	rcu_read_lock();
 	KUNIT_EXPECT_PTR_EQ(test, m1,
 			    nrelay_udp_lookup_orig(&tt->t, &c1,
-						   &tt->rule.backend));
+						   &tt->service));
 	KUNIT_EXPECT_PTR_EQ(test, m2,
 			    nrelay_udp_lookup_reply(&tt->t, &tt->rule.backend,
 						    m2->relay.port));
@@ -283,13 +283,69 @@ static void nrelay_test_table_insert_lookup(struct kunit *test)
 	rcu_read_unlock();
 
 	/* Creating an existing flow returns it. */
-	again = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service,
+	again = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service, 0,
 				      10, jiffies, &err);
 	KUNIT_EXPECT_PTR_EQ(test, again, m1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->rule.active), 2);
 	nrelay_test_table_del(tt);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->rule.active), 0);
+}
+
+/* One client port asking two services of one backend (two relay
+ * addresses, or two rules): two flows, each on its own relay port.
+ */
+static void nrelay_test_table_two_services(struct kunit *test)
+{
+	struct nrelay_test_table *tt = nrelay_test_table_new(test);
+	struct nrelay_addr c = nrelay_test_client("192.0.2.10", 40000);
+	struct nrelay_addr s2 = tt->service;
+	struct nrelay_udp_map *m1, *m2;
+	int err = 0;
+
+	s2.ip = ip4("192.0.2.2");
+	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
+				   10, jiffies, &err);
+	KUNIT_ASSERT_NOT_NULL(test, m1);
+	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &s2, 0, 10, jiffies,
+				   &err);
+	KUNIT_ASSERT_NOT_NULL(test, m2);
+	KUNIT_EXPECT_PTR_NE(test, m1, m2);
+	KUNIT_EXPECT_NE(test, ntohs(m1->relay.port), ntohs(m2->relay.port));
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, m1,
+			    nrelay_udp_lookup_orig(&tt->t, &c, &tt->service));
+	KUNIT_EXPECT_PTR_EQ(test, m2, nrelay_udp_lookup_orig(&tt->t, &c, &s2));
+	KUNIT_EXPECT_PTR_EQ(test, m2,
+			    nrelay_udp_lookup_reply(&tt->t, &tt->rule.backend,
+						    m2->relay.port));
+	rcu_read_unlock();
+	nrelay_test_table_del(tt);
+}
+
+static bool nrelay_test_port_busy(struct nrelay_udp_table *t,
+				  const struct nrelay_udp_map *m, __be16 port)
+{
+	return ntohs(port) == 40000;
+}
+
+/* The owner's port_busy is asked before a relay port is handed out, the
+ * client's own port included, and sees the mapping's relay address.
+ */
+static void nrelay_test_table_port_busy(struct kunit *test)
+{
+	struct nrelay_test_table *tt = nrelay_test_table_new(test);
+	struct nrelay_addr c = nrelay_test_client("192.0.2.10", 40000);
+	struct nrelay_udp_map *m;
+	int err = 0;
+
+	tt->t.port_busy = nrelay_test_port_busy;
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service,
+				  ip4("198.51.100.1"), 10, jiffies, &err);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_NE(test, ntohs(m->relay.port), 40000);
+	KUNIT_EXPECT_EQ(test, m->relay.ip, ip4("198.51.100.1"));
+	nrelay_test_table_del(tt);
 }
 
 static void nrelay_test_table_limit(struct kunit *test)
@@ -302,12 +358,12 @@ static void nrelay_test_table_limit(struct kunit *test)
 		c = nrelay_test_client("192.0.2.10", 30000 + i);
 		KUNIT_ASSERT_NOT_NULL(test,
 				      nrelay_udp_map_create(&tt->t, &tt->rule,
-							    &c, &tt->service,
+							    &c, &tt->service, 0,
 							    5, jiffies, &err));
 	}
 	c = nrelay_test_client("192.0.2.10", 31000);
 	KUNIT_EXPECT_NULL(test, nrelay_udp_map_create(&tt->t, &tt->rule, &c,
-						      &tt->service, 5, jiffies,
+						      &tt->service, 0, 5, jiffies,
 						      &err));
 	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 5);
@@ -324,20 +380,20 @@ static void nrelay_test_table_expire(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &tt->rule, &old,
-						    &tt->service, 10,
+						    &tt->service, 0, 10,
 						    now - 100 * HZ, &err));
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &tt->rule, &young,
-						    &tt->service, 10, now,
+						    &tt->service, 0, 10, now,
 						    &err));
 	/* A full sweep drops the mapping idle for longer than 30 s only. */
 	KUNIT_EXPECT_EQ(test, 1, nrelay_udp_expire(&tt->t, now, 30 * HZ, 64));
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, nrelay_udp_lookup_orig(&tt->t, &old,
-						       &tt->rule.backend));
+						       &tt->service));
 	KUNIT_EXPECT_NOT_NULL(test,
 			      nrelay_udp_lookup_orig(&tt->t, &young,
-						     &tt->rule.backend));
+						     &tt->service));
 	rcu_read_unlock();
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 1);
 	/* Later, the other one goes too. */
@@ -359,11 +415,11 @@ static void nrelay_test_table_flush_rule(struct kunit *test)
 	atomic_set(&other.active, 0);
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &tt->rule, &c1,
-						    &tt->service, 10, jiffies,
+						    &tt->service, 0, 10, jiffies,
 						    &err));
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &other, &c2,
-						    &tt->service, 10, jiffies,
+						    &tt->service, 0, 10, jiffies,
 						    &err));
 	KUNIT_EXPECT_EQ(test, 1, nrelay_udp_flush(&tt->t, &other));
 	KUNIT_EXPECT_EQ(test, atomic_read(&other.active), 0);
@@ -694,7 +750,7 @@ static void nrelay_test_table_one_bucket(struct kunit *test)
 
 	for (i = 0; i < 3; i++) {
 		m[i] = nrelay_udp_map_create(&tt->t, &tt->rule, &c[i],
-					     &tt->service, 10, jiffies, &err);
+					     &tt->service, 0, 10, jiffies, &err);
 		KUNIT_ASSERT_NOT_NULL(test, m[i]);
 	}
 	/* The third client's port is taken towards this backend. */
@@ -708,17 +764,17 @@ static void nrelay_test_table_one_bucket(struct kunit *test)
 	for (i = 0; i < 3; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, m[i],
 				    nrelay_udp_lookup_orig(&tt->t, &c[i],
-							   &tt->rule.backend));
+							   &tt->service));
 		KUNIT_EXPECT_PTR_EQ(test, m[i],
 				    nrelay_udp_lookup_reply(&tt->t,
 							    &tt->rule.backend,
 							    m[i]->relay.port));
 	}
 	KUNIT_EXPECT_NULL(test, nrelay_udp_lookup_orig(&tt->t, &stranger,
-						       &tt->rule.backend));
-	/* The right client towards another backend is another flow. */
-	KUNIT_EXPECT_NULL(test, nrelay_udp_lookup_orig(&tt->t, &c[0],
 						       &tt->service));
+	/* The right client towards another service is another flow. */
+	KUNIT_EXPECT_NULL(test, nrelay_udp_lookup_orig(&tt->t, &c[0],
+						       &tt->rule.backend));
 	/* Ports below the relay's range are never handed out. */
 	KUNIT_EXPECT_NULL(test, nrelay_udp_lookup_reply(&tt->t,
 							&tt->rule.backend,
@@ -745,10 +801,10 @@ static void nrelay_test_table_ipv6(struct kunit *test)
 
 	tt->rule.backend = nrelay_test_addr6("2001:db8:1::2", 53);
 	tt->service = nrelay_test_addr6("2001:db8::1", 53);
-	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service,
+	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service, 0,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m1);
-	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c2, &tt->service,
+	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c2, &tt->service, 0,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m2);
 	KUNIT_EXPECT_EQ(test, m1->relay.family, AF_INET6);
@@ -758,10 +814,10 @@ static void nrelay_test_table_ipv6(struct kunit *test)
 	rcu_read_lock();
 	KUNIT_EXPECT_PTR_EQ(test, m1,
 			    nrelay_udp_lookup_orig(&tt->t, &c1,
-						   &tt->rule.backend));
+						   &tt->service));
 	KUNIT_EXPECT_PTR_EQ(test, m2,
 			    nrelay_udp_lookup_orig(&tt->t, &c2,
-						   &tt->rule.backend));
+						   &tt->service));
 	KUNIT_EXPECT_PTR_EQ(test, m2,
 			    nrelay_udp_lookup_reply(&tt->t, &tt->rule.backend,
 						    m2->relay.port));
@@ -793,7 +849,7 @@ static void nrelay_test_table_ports_exhausted(struct kunit *test)
 	other->backend.port = htons(5353);
 	for (p = NRELAY_UDP_PORT_MIN; p <= NRELAY_UDP_PORT_MAX; p++) {
 		c = nrelay_test_client("192.0.2.10", p);
-		m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service,
+		m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
 					  ports + 1, jiffies, &err);
 		if (!m || ntohs(m->relay.port) != p)
 			wrong++;
@@ -804,14 +860,14 @@ static void nrelay_test_table_ports_exhausted(struct kunit *test)
 	c = nrelay_test_client("192.0.2.11", 5353);
 	err = 0;
 	KUNIT_EXPECT_NULL(test, nrelay_udp_map_create(&tt->t, &tt->rule, &c,
-						      &tt->service, ports + 1,
+						      &tt->service, 0, ports + 1,
 						      jiffies, &err));
 	KUNIT_EXPECT_EQ(test, err, -EADDRNOTAVAIL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), (int)ports);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->rule.active), (int)ports);
 
 	/* Relay ports are per backend: another one still has them all. */
-	m = nrelay_udp_map_create(&tt->t, other, &c, &tt->service, ports + 1,
+	m = nrelay_udp_map_create(&tt->t, other, &c, &tt->service, 0, ports + 1,
 				  jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, ntohs(m->relay.port), 5353);
@@ -820,14 +876,14 @@ static void nrelay_test_table_ports_exhausted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1U, nrelay_udp_flush(&tt->t, other));
 	c = nrelay_test_client("192.0.2.10", 20000);
 	rcu_read_lock();
-	m = nrelay_udp_lookup_orig(&tt->t, &c, &tt->rule.backend);
+	m = nrelay_udp_lookup_orig(&tt->t, &c, &tt->service);
 	rcu_read_unlock();
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	WRITE_ONCE(m->last_used, jiffies - 10000 * HZ);
 	KUNIT_EXPECT_EQ(test, 1U, nrelay_udp_expire(&tt->t, jiffies,
 						    3000 * HZ, 16384));
 	c = nrelay_test_client("192.0.2.11", 20000);
-	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service,
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
 				  ports + 1, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, ntohs(m->relay.port), 20000);
@@ -897,7 +953,7 @@ static void nrelay_test_table_expire_slices(struct kunit *test)
 		c = nrelay_test_client("192.0.2.10", 3000 + i);
 		KUNIT_ASSERT_NOT_NULL(test,
 				      nrelay_udp_map_create(&tt->t, &tt->rule,
-							    &c, &tt->service,
+							    &c, &tt->service, 0,
 							    64, now - 100 * HZ,
 							    &err));
 	}
@@ -918,9 +974,9 @@ static void nrelay_test_table_expire_slices(struct kunit *test)
 	/* A mapping idle for exactly the timeout stays; one jiffy more, not. */
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &tt->rule, &edge,
-						    &tt->service, 64,
+						    &tt->service, 0, 64,
 						    now - 30 * HZ, &err));
-	m = nrelay_udp_map_create(&tt->t, &tt->rule, &past, &tt->service, 64,
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &past, &tt->service, 0, 64,
 				  now - 30 * HZ - 1, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	/* A slice longer than the table is one whole sweep. */
@@ -929,12 +985,12 @@ static void nrelay_test_table_expire_slices(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tt->t.gc_next, 10U);
 	rcu_read_lock();
 	KUNIT_EXPECT_NOT_NULL(test, nrelay_udp_lookup_orig(&tt->t, &edge,
-							   &tt->rule.backend));
+							   &tt->service));
 	KUNIT_EXPECT_NULL(test, nrelay_udp_lookup_orig(&tt->t, &past,
-						       &tt->rule.backend));
+						       &tt->service));
 	rcu_read_unlock();
 	/* Use renews a mapping. */
-	m = nrelay_udp_map_create(&tt->t, &tt->rule, &edge, &tt->service, 64,
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &edge, &tt->service, 0, 64,
 				  now, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	WRITE_ONCE(m->last_used, now + 10 * HZ);
@@ -963,7 +1019,7 @@ static void nrelay_test_table_flush_all(struct kunit *test)
 				      nrelay_udp_map_create(&tt->t,
 							    i & 1 ? other :
 							    &tt->rule,
-							    &c, &tt->service,
+							    &c, &tt->service, 0,
 							    64, jiffies, &err));
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&other->active), 3);
@@ -988,8 +1044,7 @@ static struct nrelay_net *nrelay_test_rn_new(struct kunit *test)
 	mutex_init(&rn->lock);
 	INIT_LIST_HEAD(&rn->rules);
 	nrelay_tcp_net_init(rn);
-	nrelay_udp_net_init(rn);
-	KUNIT_ASSERT_EQ(test, 0, nrelay_udp_table_init(&rn->udp, 64));
+	KUNIT_ASSERT_EQ(test, 0, nrelay_udp_net_init(rn));
 	rn->udp_timeout = 30;
 	return rn;
 }
@@ -1000,7 +1055,7 @@ static void nrelay_test_rn_del(struct kunit *test, struct nrelay_net *rn)
 
 	KUNIT_EXPECT_EQ(test, 0, nrelay_exec(rn, &flush));
 	KUNIT_EXPECT_TRUE(test, list_empty(&rn->rules));
-	nrelay_udp_table_free(&rn->udp);
+	nrelay_udp_net_exit(rn);
 	rcu_barrier();
 }
 
@@ -1117,8 +1172,8 @@ static void nrelay_test_exec_del_udp_maps(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test,
 				      nrelay_udp_map_create(&rn->udp,
 							    r[i < 3 ? 0 : 1],
-							    &c, &service, 64,
-							    jiffies, &err));
+							    &c, &service, 0,
+							    64, jiffies, &err));
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&r[0]->active), 3);
 	KUNIT_EXPECT_EQ(test, atomic_read(&r[1]->active), 2);
@@ -1172,7 +1227,7 @@ static void nrelay_test_seq_show(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seq.count, (size_t)0);
 
 	m = nrelay_udp_map_create(&rn->udp, nrelay_test_rule_nth(rn, 0), &c,
-				  &service, 64, jiffies - HZ / 2, &err);
+				  &service, 0, 64, jiffies - HZ / 2, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->relay.ip = ip4("198.51.100.1");
 	atomic64_set(&m->bytes[NRELAY_UP], 100);
@@ -1219,6 +1274,8 @@ static struct kunit_suite nrelay_rule_suite = {
 static struct kunit_case nrelay_udp_table_cases[] = {
 	KUNIT_CASE(nrelay_test_port_pick),
 	KUNIT_CASE(nrelay_test_table_insert_lookup),
+	KUNIT_CASE(nrelay_test_table_two_services),
+	KUNIT_CASE(nrelay_test_table_port_busy),
 	KUNIT_CASE(nrelay_test_table_limit),
 	KUNIT_CASE(nrelay_test_table_expire),
 	KUNIT_CASE(nrelay_test_table_flush_rule),

@@ -3,16 +3,25 @@
  * net/relay: the UDP relay, a NAT in two netfilter hooks.
  *
  *            client C:c  --->  relay S:s  ---> backend B:b
- *   PRE_ROUTING   C:c -> S:s   becomes  C:c -> B:b   (mapping found/made)
- *   POST_ROUTING  C:c -> B:b   becomes  R:r -> B:b   (R: our address
- *                                                     towards B, r: the
- *                                                     mapping's port)
- *   PRE_ROUTING   B:b -> R:r   becomes  B:b -> C:c
- *   POST_ROUTING  B:b -> C:c   becomes  S:s -> C:c
+ *   PRE_ROUTING   C:c -> S:s   becomes  C:r -> B:b   (mapping found/made;
+ *                                                     r: its relay port)
+ *   POST_ROUTING  C:r -> B:b   becomes  R:r -> B:b   (R: our address
+ *                                                     towards B)
+ *   PRE_ROUTING   B:b -> R:r   becomes  B:b -> C:r
+ *   POST_ROUTING  B:b -> C:r   becomes  S:s -> C:c
  *
- * Destinations change before routing so that the forward path routes the
- * datagram; sources change after routing, because a packet whose source
- * is one of our own addresses would be dropped as martian on input.
+ * Destination addresses change before routing so that the forward path
+ * routes the datagram; source addresses change after routing, because a
+ * packet whose source is one of our own addresses would be dropped as
+ * martian on input. Between the hooks the relay port r stands in the
+ * packet: (B:b, r) is the key that is unique to a mapping, as one client
+ * port may talk to two services (two relay addresses, or two rules) that
+ * share a backend.
+ *
+ * A relay port never equals a UDP rule's port, a local socket's that
+ * would receive the backend's datagrams, or a conntrack tuple's towards
+ * the backend; a datagram to a relay port is matched to its mapping
+ * before any rule.
  *
  * Priorities: PRE_ROUTING at NF_IP_PRI_CONNTRACK - 10, after defrag (so
  * a fragmented datagram arrives whole) and the raw table, before
@@ -40,7 +49,10 @@
 #include <net/ip.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/route.h>
+#include <net/udp.h>
 
 #include "nrelay.h"
 
@@ -157,6 +169,71 @@ static unsigned int nrelay_udp_drop(struct nrelay_net *rn,
 	return NF_DROP;
 }
 
+/* Our source address towards @daddr, as a local socket would have it. */
+static __be32 nrelay_udp_route_src(struct net *net, __be32 daddr)
+{
+	struct flowi4 fl4 = {
+		.daddr = daddr,
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	struct rtable *rt;
+
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return 0;
+	ip_rt_put(rt);
+	return fl4.saddr;
+}
+
+/* Whether a conntrack entry uses @tuple, in either direction. */
+static bool nrelay_ct_tuple_used(struct net *net,
+				 const struct nrelay_udp_map *m, __be16 port)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_tuple tuple;
+
+	/* The backend's datagram to our port, as conntrack would key it. */
+	memset(&tuple, 0, sizeof(tuple));
+	tuple.src.l3num = NFPROTO_IPV4;
+	tuple.src.u3.ip = m->backend.ip;
+	tuple.src.u.udp.port = m->backend.port;
+	tuple.dst.u3.ip = m->relay.ip;
+	tuple.dst.u.udp.port = port;
+	tuple.dst.protonum = IPPROTO_UDP;
+	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
+	if (h)
+		nf_ct_put(nf_ct_tuplehash_to_ctrack(h));
+	return h;
+#else
+	return false;
+#endif
+}
+
+/* The table's port_busy: @port as the relay port of @m would take the
+ * backend's datagrams from someone else. Our PRE_ROUTING hook runs before
+ * the rules' matching, before the sockets and before conntrack; so not a
+ * UDP rule's port (the reply would be a new flow of that rule), nor a
+ * local socket's or a conntrack tuple's towards the backend (for example
+ * a MASQUERADE'd flow, whose replies we would steal).
+ */
+static bool nrelay_udp_port_busy(struct nrelay_udp_table *t,
+				 const struct nrelay_udp_map *m, __be16 port)
+{
+	struct nrelay_net *rn = container_of(t, struct nrelay_net, udp);
+	struct nrelay_rule *r;
+
+	list_for_each_entry_rcu(r, &rn->rules, node)
+		if (r->proto == NRELAY_UDP && r->listen.port == port)
+			return true;
+	if (!m->relay.ip)
+		return false;
+	if (__udp4_lib_lookup(rn->net, m->backend.ip, m->backend.port,
+			      m->relay.ip, port, 0, 0, &udp_table, NULL))
+		return true;
+	return nrelay_ct_tuple_used(rn->net, m, port);
+}
+
 static unsigned int nrelay_udp_from_client(struct nrelay_net *rn,
 					   struct nrelay_rule *rule,
 					   struct sk_buff *skb,
@@ -176,11 +253,13 @@ static unsigned int nrelay_udp_from_client(struct nrelay_net *rn,
 	iph = ip_hdr(skb);
 	uh = (void *)iph + iphlen;
 	nrelay_addr_v4(&client, iph->saddr, uh->source);
-	m = nrelay_udp_lookup_orig(&rn->udp, &client, &rule->backend);
+	nrelay_addr_v4(&service, iph->daddr, uh->dest);
+	m = nrelay_udp_lookup_orig(&rn->udp, &client, &service);
 	if (!m) {
-		nrelay_addr_v4(&service, iph->daddr, uh->dest);
 		err = 0;
 		m = nrelay_udp_map_create(&rn->udp, rule, &client, &service,
+					  nrelay_udp_route_src(rn->net,
+							       rule->backend.ip),
 					  READ_ONCE(rn->udp_max_mappings),
 					  jiffies, &err);
 		if (err == -ENOSPC)
@@ -200,6 +279,7 @@ static unsigned int nrelay_udp_from_client(struct nrelay_net *rn,
 	check = uh->check ? &uh->check : NULL;
 	nrelay_set_addr(skb, iph, &iph->daddr, m->backend.ip, check);
 	nrelay_set_port(skb, &uh->dest, m->backend.port, check);
+	nrelay_set_port(skb, &uh->source, m->relay.port, check);
 	skb_dst_drop(skb);
 	nrelay_untrack(skb);
 	nrelay_account(rn, m, NRELAY_UP, skb->len - iphlen);
@@ -223,7 +303,6 @@ static unsigned int nrelay_udp_from_backend(struct nrelay_net *rn,
 	uh = (void *)iph + iphlen;
 	check = uh->check ? &uh->check : NULL;
 	nrelay_set_addr(skb, iph, &iph->daddr, m->client.ip, check);
-	nrelay_set_port(skb, &uh->dest, m->client.port, check);
 	skb_dst_drop(skb);
 	nrelay_untrack(skb);
 	nrelay_account(rn, m, NRELAY_DOWN, skb->len - iphlen);
@@ -246,15 +325,17 @@ static unsigned int nrelay_udp_in(struct nrelay_net *rn, struct sk_buff *skb,
 	iph = ip_hdr(skb);
 	uh = (void *)iph + iphlen;
 
-	rule = nrelay_udp_rule_find(rn, iph->daddr, uh->dest);
-	if (rule)
-		return nrelay_udp_from_client(rn, rule, skb, state);
-
-	/* Only the backend, from its port, may answer through a mapping. */
+	/* Only the backend, from its port, may answer through a mapping;
+	 * its answer is the mapping's before any rule's.
+	 */
 	nrelay_addr_v4(&backend, iph->saddr, uh->source);
 	m = nrelay_udp_lookup_reply(&rn->udp, &backend, uh->dest);
 	if (m && READ_ONCE(m->relay.ip) == iph->daddr)
 		return nrelay_udp_from_backend(rn, m, skb, state);
+
+	rule = nrelay_udp_rule_find(rn, iph->daddr, uh->dest);
+	if (rule)
+		return nrelay_udp_from_client(rn, rule, skb, state);
 	return NF_ACCEPT;
 }
 
@@ -313,20 +394,20 @@ static void nrelay_icmp_fix_csum(struct sk_buff *skb)
  * is recomputed afterwards, so plain incremental updates suffice.
  */
 static void nrelay_quoted_set(struct iphdr *qip, struct udphdr *quh,
-			      bool src, const struct nrelay_addr *to)
+			      bool src, __be32 ip, __be16 port)
 {
-	__be32 *addr = src ? &qip->saddr : &qip->daddr;
-	__be16 *port = src ? &quh->source : &quh->dest;
+	__be32 *a = src ? &qip->saddr : &qip->daddr;
+	__be16 *p = src ? &quh->source : &quh->dest;
 
 	if (quh->check) {
-		csum_replace4(&quh->check, *addr, to->ip);
-		csum_replace2(&quh->check, *port, to->port);
+		csum_replace4(&quh->check, *a, ip);
+		csum_replace2(&quh->check, *p, port);
 		if (!quh->check)
 			quh->check = CSUM_MANGLED_0;
 	}
-	csum_replace4(&qip->check, *addr, to->ip);
-	*addr = to->ip;
-	*port = to->port;
+	csum_replace4(&qip->check, *a, ip);
+	*a = ip;
+	*p = port;
 }
 
 /* An ICMP error from the backend's side about a datagram we relayed. */
@@ -353,7 +434,8 @@ static unsigned int nrelay_icmp_in(struct nrelay_net *rn, struct sk_buff *skb,
 	    skb_ensure_writable(skb, off + sizeof(*quh)))
 		return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
 	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
-	nrelay_quoted_set(qip, quh, true, &m->client);
+	/* The relay port stays, to name the mapping in POST_ROUTING. */
+	nrelay_quoted_set(qip, quh, true, m->client.ip, quh->source);
 	nrelay_set_addr(skb, iph, &iph->daddr, m->client.ip, NULL);
 	nrelay_icmp_fix_csum(skb);
 	skb_dst_drop(skb);
@@ -394,49 +476,67 @@ static __be32 nrelay_udp_relay_ip(struct nrelay_udp_map *m,
 	return ip;
 }
 
+/* The mapping of a datagram that PRE_ROUTING translated: C:r -> B:b on
+ * the way up (@up true), B:b -> C:r on the way down.
+ */
+static struct nrelay_udp_map *nrelay_udp_out_map(struct nrelay_net *rn,
+						 const struct iphdr *iph,
+						 const struct udphdr *uh,
+						 bool *up)
+{
+	struct nrelay_addr backend;
+	struct nrelay_udp_map *m;
+
+	nrelay_addr_v4(&backend, iph->daddr, uh->dest);
+	m = nrelay_udp_lookup_reply(&rn->udp, &backend, uh->source);
+	if (m && m->client.ip == iph->saddr) {
+		*up = true;
+		return m;
+	}
+	nrelay_addr_v4(&backend, iph->saddr, uh->source);
+	m = nrelay_udp_lookup_reply(&rn->udp, &backend, uh->dest);
+	if (m && m->client.ip == iph->daddr) {
+		*up = false;
+		return m;
+	}
+	return NULL;
+}
+
 static unsigned int nrelay_udp_out(struct nrelay_net *rn, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	unsigned int iphlen = ip_hdrlen(skb);
-	struct nrelay_addr src, dst;
 	struct nrelay_udp_map *m;
 	struct udphdr *uh;
 	struct iphdr *iph;
 	__sum16 *check;
-	__be32 ip;
+	__be32 ip = 0;
+	bool up;
 
 	if (!pskb_may_pull(skb, iphlen + sizeof(*uh)))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
 	uh = (void *)iph + iphlen;
-	nrelay_addr_v4(&src, iph->saddr, uh->source);
-	nrelay_addr_v4(&dst, iph->daddr, uh->dest);
-
-	m = nrelay_udp_lookup_orig(&rn->udp, &src, &dst);
-	if (m) {
+	m = nrelay_udp_out_map(rn, iph, uh, &up);
+	if (!m)
+		return NF_ACCEPT;
+	if (up) {
 		ip = nrelay_udp_relay_ip(m, skb, state);
 		if (!ip)
 			return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
-		if (skb_ensure_writable(skb, iphlen + sizeof(*uh)))
-			return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
-		iph = ip_hdr(skb);
-		uh = (void *)iph + iphlen;
-		check = uh->check ? &uh->check : NULL;
-		nrelay_set_addr(skb, iph, &iph->saddr, ip, check);
-		nrelay_set_port(skb, &uh->source, m->relay.port, check);
-		return NF_ACCEPT;
 	}
-
-	m = nrelay_udp_lookup_orig(&rn->udp, &dst, &src);
-	if (!m)
-		return NF_ACCEPT;
 	if (skb_ensure_writable(skb, iphlen + sizeof(*uh)))
 		return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
 	iph = ip_hdr(skb);
 	uh = (void *)iph + iphlen;
 	check = uh->check ? &uh->check : NULL;
+	if (up) {
+		nrelay_set_addr(skb, iph, &iph->saddr, ip, check);
+		return NF_ACCEPT;
+	}
 	nrelay_set_addr(skb, iph, &iph->saddr, m->service.ip, check);
 	nrelay_set_port(skb, &uh->source, m->service.port, check);
+	nrelay_set_port(skb, &uh->dest, m->client.port, check);
 	return NF_ACCEPT;
 }
 
@@ -444,7 +544,7 @@ static unsigned int nrelay_udp_out(struct nrelay_net *rn, struct sk_buff *skb,
 static unsigned int nrelay_icmp_out(struct nrelay_net *rn, struct sk_buff *skb)
 {
 	unsigned int off;
-	struct nrelay_addr client, backend;
+	struct nrelay_addr backend;
 	struct nrelay_udp_map *m;
 	struct iphdr *iph, *qip;
 	struct udphdr *quh;
@@ -452,16 +552,17 @@ static unsigned int nrelay_icmp_out(struct nrelay_net *rn, struct sk_buff *skb)
 	off = nrelay_icmp_pull(skb);
 	if (!off)
 		return NF_ACCEPT;
+	/* It quotes C:r -> B:b, as the datagram left PRE_ROUTING. */
 	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
-	nrelay_addr_v4(&client, qip->saddr, quh->source);
 	nrelay_addr_v4(&backend, qip->daddr, quh->dest);
-	m = nrelay_udp_lookup_orig(&rn->udp, &client, &backend);
-	if (!m)
+	m = nrelay_udp_lookup_reply(&rn->udp, &backend, quh->source);
+	if (!m || m->client.ip != qip->saddr)
 		return NF_ACCEPT;
 	if (skb_ensure_writable(skb, off + sizeof(*quh)))
 		return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
 	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
-	nrelay_quoted_set(qip, quh, false, &m->service);
+	nrelay_quoted_set(qip, quh, true, m->client.ip, m->client.port);
+	nrelay_quoted_set(qip, quh, false, m->service.ip, m->service.port);
 	if (iph->saddr == m->backend.ip)
 		nrelay_set_addr(skb, iph, &iph->saddr, m->service.ip, NULL);
 	nrelay_icmp_fix_csum(skb);
@@ -511,9 +612,21 @@ static void nrelay_udp_gc(struct work_struct *work)
 	queue_delayed_work(nrelay_wq, &rn->udp_gc, HZ / NRELAY_UDP_GC_SLICES);
 }
 
-void nrelay_udp_net_init(struct nrelay_net *rn)
+int nrelay_udp_net_init(struct nrelay_net *rn)
 {
+	int err;
+
 	INIT_DELAYED_WORK(&rn->udp_gc, nrelay_udp_gc);
+	err = nrelay_udp_table_init(&rn->udp, 4096);
+	if (err)
+		return err;
+	rn->udp.port_busy = nrelay_udp_port_busy;
+	return 0;
+}
+
+void nrelay_udp_net_exit(struct nrelay_net *rn)
+{
+	nrelay_udp_table_free(&rn->udp);
 }
 
 int nrelay_udp_start(struct nrelay_net *rn)

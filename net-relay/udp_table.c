@@ -3,8 +3,11 @@
  * net/relay: the UDP mapping table.
  *
  * Every mapping is reachable by two keys: from the client side by
- * (client address:port, backend address:port), and from the backend side
- * by (backend address:port, relay port). Lookups run under RCU on the
+ * (client address:port, service address:port), and from the backend side
+ * by (backend address:port, relay port). The service is part of the first
+ * key, as one client port may ask two services that share a backend; the
+ * second key is unique, so the relay port names its mapping on the way
+ * through the relay (see udp.c). Lookups run under RCU on the
  * packet path; insertions and removals take the table lock, which keeps
  * both keys unique together. Mappings are freed after a grace period.
  * Expiry is one periodic sweep over a bounded slice of buckets rather
@@ -55,9 +58,9 @@ static u32 nrelay_addr_hash(const struct nrelay_addr *a, u32 seed)
 
 static unsigned int nrelay_orig_bucket(const struct nrelay_udp_table *t,
 				       const struct nrelay_addr *client,
-				       const struct nrelay_addr *backend)
+				       const struct nrelay_addr *service)
 {
-	return nrelay_addr_hash(client, nrelay_addr_hash(backend, t->seed)) &
+	return nrelay_addr_hash(client, nrelay_addr_hash(service, t->seed)) &
 	       t->mask;
 }
 
@@ -91,6 +94,7 @@ int nrelay_udp_table_init(struct nrelay_udp_table *t, unsigned int buckets)
 	atomic_set(&t->count, 0);
 	t->seed = get_random_u32();
 	t->gc_next = 0;
+	t->port_busy = NULL;
 	return 0;
 }
 
@@ -107,14 +111,14 @@ void nrelay_udp_table_free(struct nrelay_udp_table *t)
 struct nrelay_udp_map *
 nrelay_udp_lookup_orig(struct nrelay_udp_table *t,
 		       const struct nrelay_addr *client,
-		       const struct nrelay_addr *backend)
+		       const struct nrelay_addr *service)
 {
 	struct nrelay_udp_map *m;
-	unsigned int b = nrelay_orig_bucket(t, client, backend);
+	unsigned int b = nrelay_orig_bucket(t, client, service);
 
 	hlist_for_each_entry_rcu(m, &t->orig[b], orig_node)
 		if (nrelay_addr_equal(&m->client, client) &&
-		    nrelay_addr_equal(&m->backend, backend))
+		    nrelay_addr_equal(&m->service, service))
 			return m;
 	return NULL;
 }
@@ -176,14 +180,16 @@ u16 nrelay_port_pick(u16 preferred, u16 lo, u16 hi, u32 rnd,
 
 struct nrelay_port_query {
 	struct nrelay_udp_table *t;
-	const struct nrelay_addr *backend;
+	const struct nrelay_udp_map *m;
 };
 
 static bool nrelay_port_taken(u16 port, void *arg)
 {
 	struct nrelay_port_query *q = arg;
 
-	return nrelay_udp_lookup_reply(q->t, q->backend, htons(port));
+	if (nrelay_udp_lookup_reply(q->t, &q->m->backend, htons(port)))
+		return true;
+	return q->t->port_busy && q->t->port_busy(q->t, q->m, htons(port));
 }
 
 /**
@@ -193,6 +199,7 @@ static bool nrelay_port_taken(u16 port, void *arg)
  * @rule: the UDP rule the flow matched
  * @client: the requester's address and port
  * @service: where the requester sent the datagram (relay address, port)
+ * @relay_ip: our address towards the backend, or 0 if not known yet
  * @max: the table's size limit
  * @now: jiffies
  * @err: set on failure: -ENOSPC (table full), -EADDRNOTAVAIL (no free
@@ -204,10 +211,10 @@ static bool nrelay_port_taken(u16 port, void *arg)
 struct nrelay_udp_map *
 nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 		      const struct nrelay_addr *client,
-		      const struct nrelay_addr *service,
+		      const struct nrelay_addr *service, __be32 relay_ip,
 		      unsigned int max, unsigned long now, int *err)
 {
-	struct nrelay_port_query q = { .t = t, .backend = &rule->backend };
+	struct nrelay_port_query q = { .t = t };
 	struct nrelay_udp_map *m, *old;
 	u16 port;
 
@@ -221,11 +228,13 @@ nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 	m->service = *service;
 	m->backend = rule->backend;
 	m->relay.family = rule->backend.family;
+	m->relay.ip = relay_ip;
 	m->created = now;
 	m->last_used = now;
+	q.m = m;
 
 	spin_lock_bh(&t->lock);
-	old = nrelay_udp_lookup_orig(t, client, &rule->backend);
+	old = nrelay_udp_lookup_orig(t, client, service);
 	if (old) {
 		spin_unlock_bh(&t->lock);
 		kmem_cache_free(nrelay_map_cache, m);
@@ -244,8 +253,7 @@ nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 	}
 	m->relay.port = htons(port);
 	hlist_add_head_rcu(&m->orig_node,
-			   &t->orig[nrelay_orig_bucket(t, client,
-						       &rule->backend)]);
+			   &t->orig[nrelay_orig_bucket(t, client, service)]);
 	hlist_add_head_rcu(&m->reply_node,
 			   &t->reply[nrelay_reply_bucket(t, &rule->backend,
 							 m->relay.port)]);

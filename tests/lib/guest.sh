@@ -200,6 +200,19 @@ relay_restore()
 		echo 30 > udp_timeout; echo 65536 > udp_max_mappings' > /dev/null 2>&1 || true
 }
 
+# query_from CLIENT_PORT ADDR PORT: one DNS query from the client's port
+# CLIENT_PORT to ADDR:PORT, which must be answered (dig drops an answer from
+# another address or port).
+query_from()
+{
+	local out
+
+	out=$(gexec client dig -b "$CLIENT_IP#$1" -p "$3" +short +tries=1 +timeout=3 \
+		"@$2" www.relay.test) ||
+		fail "a query from port $1 to $2:$3 failed: '$out'"
+	[ "$out" = "$SERVER_IP" ] || fail "a query from port $1 to $2:$3 got '$out'"
+}
+
 # relay_conn_lines PROTO: the conns lines of PROTO (tcp|udp), header excluded.
 relay_conn_lines()
 {
