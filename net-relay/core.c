@@ -40,6 +40,7 @@ const char * const nrelay_stat_names[NRELAY_STAT_MAX] = {
 	[NRELAY_STAT_UDP_MAPPINGS_EXPIRED] = "udp_mappings_expired",
 	[NRELAY_STAT_UDP_TABLE_FULL] = "udp_table_full",
 	[NRELAY_STAT_UDP_PORTS_EXHAUSTED] = "udp_ports_exhausted",
+	[NRELAY_STAT_UDP_EVICTED] = "udp_evicted",
 	[NRELAY_STAT_UDP_ALLOC_FAILED] = "udp_alloc_failed",
 	[NRELAY_STAT_UDP_PACKETS_UP] = "udp_packets_up",
 	[NRELAY_STAT_UDP_PACKETS_DOWN] = "udp_packets_down",

@@ -76,6 +76,7 @@ enum nrelay_stat {
 	NRELAY_STAT_UDP_MAPPINGS_EXPIRED,
 	NRELAY_STAT_UDP_TABLE_FULL,
 	NRELAY_STAT_UDP_PORTS_EXHAUSTED,
+	NRELAY_STAT_UDP_EVICTED,
 	NRELAY_STAT_UDP_ALLOC_FAILED,
 	NRELAY_STAT_UDP_PACKETS_UP,
 	NRELAY_STAT_UDP_PACKETS_DOWN,
@@ -121,6 +122,7 @@ struct nrelay_udp_table {
 	unsigned int mask;
 	spinlock_t lock;		/* writers of both chains and count */
 	atomic_t count;
+	atomic_t evicted;		/* unreplied mappings made room */
 	u32 seed;
 	unsigned int gc_next;		/* first bucket of the next GC slice */
 };
@@ -137,6 +139,7 @@ struct nrelay_udp_map {
 	struct nrelay_addr relay;	/* our source towards the backend */
 	unsigned long created;
 	unsigned long last_used;
+	bool replied;			/* the backend has answered */
 	atomic64_t packets[NRELAY_NDIRS];
 	atomic64_t bytes[NRELAY_NDIRS];
 };
@@ -163,6 +166,7 @@ struct nrelay_net {
 	int tcp_fin_timeout;
 	int tcp_max_conns;
 	int udp_timeout;
+	int udp_unreplied_timeout;
 	int udp_max_mappings;
 	struct ctl_table_header *sysctl_hdr;
 
@@ -262,7 +266,8 @@ nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 		      const struct nrelay_addr *service, __be32 relay_ip,
 		      unsigned int max, unsigned long now, int *err);
 unsigned int nrelay_udp_expire(struct nrelay_udp_table *t, unsigned long now,
-			       unsigned long timeout, unsigned int buckets);
+			       unsigned long timeout, unsigned long unreplied,
+			       unsigned int buckets);
 unsigned int nrelay_udp_flush(struct nrelay_udp_table *t,
 			      const struct nrelay_rule *rule);
 u16 nrelay_port_pick(u16 preferred, u16 lo, u16 hi, u32 rnd,

@@ -351,22 +351,40 @@ static void nrelay_test_table_port_busy(struct kunit *test)
 static void nrelay_test_table_limit(struct kunit *test)
 {
 	struct nrelay_test_table *tt = nrelay_test_table_new(test);
+	struct nrelay_udp_map *m[5], *young;
 	struct nrelay_addr c;
 	int i, err = 0;
 
 	for (i = 0; i < 5; i++) {
 		c = nrelay_test_client("192.0.2.10", 30000 + i);
-		KUNIT_ASSERT_NOT_NULL(test,
-				      nrelay_udp_map_create(&tt->t, &tt->rule,
-							    &c, &tt->service, 0,
-							    5, jiffies, &err));
+		m[i] = nrelay_udp_map_create(&tt->t, &tt->rule, &c,
+					     &tt->service, 0, 5, jiffies, &err);
+		KUNIT_ASSERT_NOT_NULL(test, m[i]);
 	}
+	/* Full of flows that never saw a reply: one of them makes room. */
 	c = nrelay_test_client("192.0.2.10", 31000);
+	young = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
+				      5, jiffies, &err);
+	KUNIT_EXPECT_NOT_NULL(test, young);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.evicted), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 5);
+
+	/* Full of answered flows: the new one is refused. */
+	nrelay_udp_flush(&tt->t, NULL);
+	for (i = 0; i < 5; i++) {
+		c = nrelay_test_client("192.0.2.10", 30000 + i);
+		m[i] = nrelay_udp_map_create(&tt->t, &tt->rule, &c,
+					     &tt->service, 0, 5, jiffies, &err);
+		KUNIT_ASSERT_NOT_NULL(test, m[i]);
+		WRITE_ONCE(m[i]->replied, true);
+	}
+	c = nrelay_test_client("192.0.2.10", 31001);
 	KUNIT_EXPECT_NULL(test, nrelay_udp_map_create(&tt->t, &tt->rule, &c,
 						      &tt->service, 0, 5, jiffies,
 						      &err));
 	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 5);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.evicted), 1);
 	nrelay_test_table_del(tt);
 }
 
@@ -387,7 +405,7 @@ static void nrelay_test_table_expire(struct kunit *test)
 						    &tt->service, 0, 10, now,
 						    &err));
 	/* A full sweep drops the mapping idle for longer than 30 s only. */
-	KUNIT_EXPECT_EQ(test, 1, nrelay_udp_expire(&tt->t, now, 30 * HZ, 64));
+	KUNIT_EXPECT_EQ(test, 1, nrelay_udp_expire(&tt->t, now, 30 * HZ, 30 * HZ, 64));
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, nrelay_udp_lookup_orig(&tt->t, &old,
 						       &tt->service));
@@ -398,8 +416,40 @@ static void nrelay_test_table_expire(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 1);
 	/* Later, the other one goes too. */
 	KUNIT_EXPECT_EQ(test, 1,
-			nrelay_udp_expire(&tt->t, now + 31 * HZ, 30 * HZ, 64));
+			nrelay_udp_expire(&tt->t, now + 31 * HZ, 30 * HZ, 30 * HZ, 64));
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 0);
+	nrelay_test_table_del(tt);
+}
+
+/* A mapping that never saw a reply goes after the shorter timeout. */
+static void nrelay_test_table_expire_unreplied(struct kunit *test)
+{
+	struct nrelay_test_table *tt = nrelay_test_table_new(test);
+	struct nrelay_addr asked = nrelay_test_client("192.0.2.10", 1111);
+	struct nrelay_addr answered = nrelay_test_client("192.0.2.10", 2222);
+	unsigned long now = jiffies;
+	struct nrelay_udp_map *m;
+	int err = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test,
+			      nrelay_udp_map_create(&tt->t, &tt->rule, &asked,
+						    &tt->service, 0, 10, now,
+						    &err));
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &answered, &tt->service,
+				  0, 10, now, &err);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	WRITE_ONCE(m->replied, true);
+	KUNIT_EXPECT_EQ(test, 0U, nrelay_udp_expire(&tt->t, now + 4 * HZ,
+						    30 * HZ, 5 * HZ, 64));
+	KUNIT_EXPECT_EQ(test, 1U, nrelay_udp_expire(&tt->t, now + 6 * HZ,
+						    30 * HZ, 5 * HZ, 64));
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, nrelay_udp_lookup_orig(&tt->t, &asked,
+						       &tt->service));
+	KUNIT_EXPECT_PTR_EQ(test, m,
+			    nrelay_udp_lookup_orig(&tt->t, &answered,
+						   &tt->service));
+	rcu_read_unlock();
 	nrelay_test_table_del(tt);
 }
 
@@ -853,6 +903,8 @@ static void nrelay_test_table_ports_exhausted(struct kunit *test)
 					  ports + 1, jiffies, &err);
 		if (!m || ntohs(m->relay.port) != p)
 			wrong++;
+		else
+			WRITE_ONCE(m->replied, true);
 	}
 	KUNIT_EXPECT_EQ(test, wrong, 0U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), (int)ports);
@@ -881,12 +933,23 @@ static void nrelay_test_table_ports_exhausted(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	WRITE_ONCE(m->last_used, jiffies - 10000 * HZ);
 	KUNIT_EXPECT_EQ(test, 1U, nrelay_udp_expire(&tt->t, jiffies,
-						    3000 * HZ, 16384));
+						    3000 * HZ, 3000 * HZ, 16384));
 	c = nrelay_test_client("192.0.2.11", 20000);
 	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
 				  ports + 1, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, ntohs(m->relay.port), 20000);
+
+	/* No port free, but a flow that never saw a reply gives up its own. */
+	for (p = 0; p <= tt->t.mask; p++)
+		hlist_for_each_entry(m, &tt->t.orig[p], orig_node)
+			WRITE_ONCE(m->replied, false);
+	c = nrelay_test_client("192.0.2.12", 20000);
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
+				  ports + 1, jiffies, &err);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.evicted), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), (int)ports);
 	nrelay_test_table_del(tt);
 }
 
@@ -958,14 +1021,14 @@ static void nrelay_test_table_expire_slices(struct kunit *test)
 							    &err));
 	}
 	/* An empty slice drops nothing and does not move. */
-	KUNIT_EXPECT_EQ(test, 0U, nrelay_udp_expire(&tt->t, now, 30 * HZ, 0));
+	KUNIT_EXPECT_EQ(test, 0U, nrelay_udp_expire(&tt->t, now, 30 * HZ, 30 * HZ, 0));
 	KUNIT_EXPECT_EQ(test, tt->t.gc_next, 0U);
 	/* Slices go on from where the last one ended. */
 	KUNIT_EXPECT_EQ(test, 0U, nrelay_udp_expire(&tt->t, now - 80 * HZ,
-						    30 * HZ, 10));
+						    30 * HZ, 30 * HZ, 10));
 	KUNIT_EXPECT_EQ(test, tt->t.gc_next, 10U);
 	for (i = 0; i < 4; i++)
-		n += nrelay_udp_expire(&tt->t, now, 30 * HZ, 16);
+		n += nrelay_udp_expire(&tt->t, now, 30 * HZ, 30 * HZ, 16);
 	KUNIT_EXPECT_EQ(test, tt->t.gc_next, 10U);
 	KUNIT_EXPECT_EQ(test, n, 8U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 0);
@@ -981,7 +1044,7 @@ static void nrelay_test_table_expire_slices(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	/* A slice longer than the table is one whole sweep. */
 	KUNIT_EXPECT_EQ(test, 1U,
-			nrelay_udp_expire(&tt->t, now, 30 * HZ, 1000));
+			nrelay_udp_expire(&tt->t, now, 30 * HZ, 30 * HZ, 1000));
 	KUNIT_EXPECT_EQ(test, tt->t.gc_next, 10U);
 	rcu_read_lock();
 	KUNIT_EXPECT_NOT_NULL(test, nrelay_udp_lookup_orig(&tt->t, &edge,
@@ -995,9 +1058,9 @@ static void nrelay_test_table_expire_slices(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	WRITE_ONCE(m->last_used, now + 10 * HZ);
 	KUNIT_EXPECT_EQ(test, 0U,
-			nrelay_udp_expire(&tt->t, now + 35 * HZ, 30 * HZ, 64));
+			nrelay_udp_expire(&tt->t, now + 35 * HZ, 30 * HZ, 30 * HZ, 64));
 	KUNIT_EXPECT_EQ(test, 1U,
-			nrelay_udp_expire(&tt->t, now + 41 * HZ, 30 * HZ, 64));
+			nrelay_udp_expire(&tt->t, now + 41 * HZ, 30 * HZ, 30 * HZ, 64));
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 0);
 	nrelay_test_table_del(tt);
 }
@@ -1046,6 +1109,7 @@ static struct nrelay_net *nrelay_test_rn_new(struct kunit *test)
 	nrelay_tcp_net_init(rn);
 	KUNIT_ASSERT_EQ(test, 0, nrelay_udp_net_init(rn));
 	rn->udp_timeout = 30;
+	rn->udp_unreplied_timeout = 5;
 	return rn;
 }
 
@@ -1231,10 +1295,17 @@ static void nrelay_test_seq_show(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->relay.ip = ip4("198.51.100.1");
 	atomic64_set(&m->bytes[NRELAY_UP], 100);
-	atomic64_set(&m->bytes[NRELAY_DOWN], 2000);
 	nrelay_udp_seq_show(&seq, rn);
 	KUNIT_EXPECT_STREQ(test, seq.buf,
-			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 active up=100 down=2000 age=0 expires=29\n");
+			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 unreplied up=100 down=0 age=0 expires=4\n");
+
+	/* Answered: the longer timeout. */
+	atomic64_set(&m->bytes[NRELAY_DOWN], 2000);
+	WRITE_ONCE(m->replied, true);
+	seq.count = 0;
+	nrelay_udp_seq_show(&seq, rn);
+	KUNIT_EXPECT_STREQ(test, seq.buf,
+			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 replied up=100 down=2000 age=0 expires=29\n");
 
 	/* Idle past the timeout: expires shows 0, not a wrapped number. */
 	m->created = jiffies - 100 * HZ;
@@ -1242,7 +1313,7 @@ static void nrelay_test_seq_show(struct kunit *test)
 	seq.count = 0;
 	nrelay_udp_seq_show(&seq, rn);
 	KUNIT_EXPECT_STREQ(test, seq.buf,
-			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 active up=100 down=2000 age=100 expires=0\n");
+			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 replied up=100 down=2000 age=100 expires=0\n");
 	nrelay_test_rn_del(test, rn);
 	KUNIT_EXPECT_EQ(test, atomic_read(&rn->udp.count), 0);
 }
@@ -1278,6 +1349,7 @@ static struct kunit_case nrelay_udp_table_cases[] = {
 	KUNIT_CASE(nrelay_test_table_port_busy),
 	KUNIT_CASE(nrelay_test_table_limit),
 	KUNIT_CASE(nrelay_test_table_expire),
+	KUNIT_CASE(nrelay_test_table_expire_unreplied),
 	KUNIT_CASE(nrelay_test_table_flush_rule),
 	KUNIT_CASE(nrelay_test_table_init_args),
 	KUNIT_CASE(nrelay_test_table_one_bucket),

@@ -303,6 +303,8 @@ static unsigned int nrelay_udp_from_backend(struct nrelay_net *rn,
 	uh = (void *)iph + iphlen;
 	check = uh->check ? &uh->check : NULL;
 	nrelay_set_addr(skb, iph, &iph->daddr, m->client.ip, check);
+	if (!READ_ONCE(m->replied))
+		WRITE_ONCE(m->replied, true);
 	skb_dst_drop(skb);
 	nrelay_untrack(skb);
 	nrelay_account(rn, m, NRELAY_DOWN, skb->len - iphlen);
@@ -607,8 +609,12 @@ static void nrelay_udp_gc(struct work_struct *work)
 
 	n = nrelay_udp_expire(&rn->udp, jiffies,
 			      READ_ONCE(rn->udp_timeout) * HZ,
+			      READ_ONCE(rn->udp_unreplied_timeout) * HZ,
 			      (rn->udp.mask + 1) / NRELAY_UDP_GC_SLICES);
 	nrelay_stat_add(rn, NRELAY_STAT_UDP_MAPPINGS_EXPIRED, n);
+	/* Evictions happen in softirq, counted by the table: fold them in. */
+	nrelay_stat_add(rn, NRELAY_STAT_UDP_EVICTED,
+			atomic_xchg(&rn->udp.evicted, 0));
 	queue_delayed_work(nrelay_wq, &rn->udp_gc, HZ / NRELAY_UDP_GC_SLICES);
 }
 
@@ -674,7 +680,8 @@ void nrelay_udp_stop(struct nrelay_net *rn)
 
 void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn)
 {
-	unsigned long timeout = READ_ONCE(rn->udp_timeout) * HZ;
+	unsigned long replied = READ_ONCE(rn->udp_timeout) * HZ;
+	unsigned long unreplied = READ_ONCE(rn->udp_unreplied_timeout) * HZ;
 	struct nrelay_udp_table *t = &rn->udp;
 	unsigned long now = jiffies;
 	struct nrelay_udp_map *m;
@@ -685,14 +692,16 @@ void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn)
 	for (i = 0; i <= t->mask; i++) {
 		hlist_for_each_entry_rcu(m, &t->orig[i], orig_node) {
 			unsigned long idle = now - READ_ONCE(m->last_used);
+			bool answered = READ_ONCE(m->replied);
+			unsigned long timeout = answered ? replied : unreplied;
 			struct nrelay_addr relay = m->relay;
 
 			relay.ip = READ_ONCE(m->relay.ip);
 			nrelay_addr_print(c, sizeof(c), &m->client);
 			nrelay_addr_print(r, sizeof(r), &relay);
 			nrelay_addr_print(b, sizeof(b), &m->backend);
-			seq_printf(seq, "udp %s %s %s active up=%lld down=%lld age=%lu expires=%lu\n",
-				   c, r, b,
+			seq_printf(seq, "udp %s %s %s %s up=%lld down=%lld age=%lu expires=%lu\n",
+				   c, r, b, answered ? "replied" : "unreplied",
 				   atomic64_read(&m->bytes[NRELAY_UP]),
 				   atomic64_read(&m->bytes[NRELAY_DOWN]),
 				   (now - m->created) / HZ,

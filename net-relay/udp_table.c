@@ -28,6 +28,12 @@
 /* Port allocation: tries per round, halved each round, down to this. */
 #define NRELAY_PORT_TRIES	128
 #define NRELAY_PORT_MIN_TRIES	16
+/* Buckets searched for an unreplied mapping to evict when full: enough
+ * to find one in a table far bigger than its mappings, still bounded.
+ */
+#define NRELAY_EVICT_BUCKETS	256
+/* Unreplied mappings compared before one is evicted. */
+#define NRELAY_EVICT_SAMPLE	8
 
 static struct kmem_cache *nrelay_map_cache __read_mostly;
 
@@ -92,6 +98,7 @@ int nrelay_udp_table_init(struct nrelay_udp_table *t, unsigned int buckets)
 	t->mask = buckets - 1;
 	spin_lock_init(&t->lock);
 	atomic_set(&t->count, 0);
+	atomic_set(&t->evicted, 0);
 	t->seed = get_random_u32();
 	t->gc_next = 0;
 	t->port_busy = NULL;
@@ -192,6 +199,57 @@ static bool nrelay_port_taken(u16 port, void *arg)
 	return q->t->port_busy && q->t->port_busy(q->t, q->m, htons(port));
 }
 
+static void nrelay_udp_map_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(nrelay_map_cache,
+			container_of(head, struct nrelay_udp_map, rcu));
+}
+
+/* Called with the table lock held. */
+static void nrelay_udp_map_unlink(struct nrelay_udp_table *t,
+				  struct nrelay_udp_map *m)
+{
+	hlist_del_rcu(&m->orig_node);
+	hlist_del_rcu(&m->reply_node);
+	atomic_dec(&t->count);
+	atomic_dec(&m->rule->active);
+	call_rcu(&m->rcu, nrelay_udp_map_free_rcu);
+}
+
+/* Make room as conntrack's early_drop does: unlink a mapping that never
+ * saw a reply (towards @backend, if given); a flood of spoofed sources
+ * makes only such mappings. Of the first few found in a bounded walk from
+ * a random bucket, the one idle longest goes: not a legitimate flow that
+ * still waits for its answer, while the flood turns the table over.
+ * Return its relay port, or 0 if none was found. Table lock held.
+ */
+static __be16 nrelay_udp_evict(struct nrelay_udp_table *t,
+			       const struct nrelay_addr *backend)
+{
+	struct nrelay_udp_map *m, *victim = NULL;
+	unsigned int b = get_random_u32(), i, seen = 0;
+	__be16 port;
+
+	for (i = 0; i < NRELAY_EVICT_BUCKETS && i <= t->mask &&
+	     seen < NRELAY_EVICT_SAMPLE; i++, b++) {
+		hlist_for_each_entry(m, &t->orig[b & t->mask], orig_node) {
+			if (READ_ONCE(m->replied) ||
+			    (backend && !nrelay_addr_equal(&m->backend, backend)))
+				continue;
+			if (!victim || time_before(READ_ONCE(m->last_used),
+						   READ_ONCE(victim->last_used)))
+				victim = m;
+			seen++;
+		}
+	}
+	if (!victim)
+		return 0;
+	port = victim->relay.port;
+	nrelay_udp_map_unlink(t, victim);
+	atomic_inc(&t->evicted);
+	return port;
+}
+
 /**
  * nrelay_udp_map_create - map a new flow, or return the one a racing
  *	packet of the same flow just mapped
@@ -204,6 +262,9 @@ static bool nrelay_port_taken(u16 port, void *arg)
  * @now: jiffies
  * @err: set on failure: -ENOSPC (table full), -EADDRNOTAVAIL (no free
  *	relay port), -ENOMEM
+ *
+ * A full table or port space evicts a mapping that never saw a reply, if
+ * one is found quickly; only then does the new flow fail.
  *
  * Context: any, including softirq.
  * Return: the mapping or NULL.
@@ -240,7 +301,7 @@ nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 		kmem_cache_free(nrelay_map_cache, m);
 		return old;
 	}
-	if (atomic_read(&t->count) >= max) {
+	if (atomic_read(&t->count) >= max && !nrelay_udp_evict(t, NULL)) {
 		*err = -ENOSPC;
 		goto fail;
 	}
@@ -248,8 +309,12 @@ nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 				NRELAY_UDP_PORT_MAX, get_random_u32(),
 				nrelay_port_taken, &q);
 	if (!port) {
-		*err = -EADDRNOTAVAIL;
-		goto fail;
+		/* The evicted mapping's port is free towards this backend. */
+		port = ntohs(nrelay_udp_evict(t, &rule->backend));
+		if (!port || nrelay_port_taken(port, &q)) {
+			*err = -EADDRNOTAVAIL;
+			goto fail;
+		}
 	}
 	m->relay.port = htons(port);
 	hlist_add_head_rcu(&m->orig_node,
@@ -269,35 +334,21 @@ fail:
 	return NULL;
 }
 
-static void nrelay_udp_map_free_rcu(struct rcu_head *head)
-{
-	kmem_cache_free(nrelay_map_cache,
-			container_of(head, struct nrelay_udp_map, rcu));
-}
-
-/* Called with the table lock held. */
-static void nrelay_udp_map_unlink(struct nrelay_udp_table *t,
-				  struct nrelay_udp_map *m)
-{
-	hlist_del_rcu(&m->orig_node);
-	hlist_del_rcu(&m->reply_node);
-	atomic_dec(&t->count);
-	atomic_dec(&m->rule->active);
-	call_rcu(&m->rcu, nrelay_udp_map_free_rcu);
-}
-
 /**
- * nrelay_udp_expire - drop the mappings unused for @timeout jiffies in
- *	the next @buckets buckets
+ * nrelay_udp_expire - drop the mappings unused for their timeout in the
+ *	next @buckets buckets
  * @t: the table
  * @now: jiffies
  * @timeout: idle time after which a mapping goes
+ * @unreplied: the same for a mapping that never saw a reply (as
+ *	conntrack's shorter timeout for unreplied UDP)
  * @buckets: size of the slice; the next call goes on from where this ended
  *
  * Return: the number of mappings dropped.
  */
 unsigned int nrelay_udp_expire(struct nrelay_udp_table *t, unsigned long now,
-			       unsigned long timeout, unsigned int buckets)
+			       unsigned long timeout, unsigned long unreplied,
+			       unsigned int buckets)
 {
 	struct nrelay_udp_map *m;
 	struct hlist_node *tmp;
@@ -312,7 +363,10 @@ unsigned int nrelay_udp_expire(struct nrelay_udp_table *t, unsigned long now,
 			continue;
 		spin_lock_bh(&t->lock);
 		hlist_for_each_entry_safe(m, tmp, &t->orig[b], orig_node) {
-			if (time_after(now, READ_ONCE(m->last_used) + timeout)) {
+			unsigned long limit = READ_ONCE(m->replied) ?
+					      timeout : unreplied;
+
+			if (time_after(now, READ_ONCE(m->last_used) + limit)) {
 				nrelay_udp_map_unlink(t, m);
 				n++;
 			}
