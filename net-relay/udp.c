@@ -71,11 +71,15 @@ static void nrelay_addr_v4(struct nrelay_addr *a, __be32 ip, __be16 port)
 	a->port = port;
 }
 
+/* A relayed datagram is ours alone: conntrack must not track it, and a
+ * template that the raw table attached (-j CT --zone, --helper) would
+ * make it tracked after our hook, and POST_ROUTING would not see it.
+ */
 static void nrelay_untrack(struct sk_buff *skb)
 {
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
-	if (!skb_get_nfct(skb))
-		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+	nf_reset_ct(skb);
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 #endif
 }
 
@@ -442,7 +446,6 @@ static unsigned int nrelay_icmp_in(struct nrelay_net *rn, struct sk_buff *skb,
 	nrelay_icmp_fix_csum(skb);
 	skb_dst_drop(skb);
 	nrelay_untrack(skb);
-	nrelay_stat_inc(rn, NRELAY_STAT_UDP_ICMP_TRANSLATED);
 	return NF_ACCEPT;
 }
 
@@ -504,6 +507,29 @@ static struct nrelay_udp_map *nrelay_udp_out_map(struct nrelay_net *rn,
 	return NULL;
 }
 
+/* An untracked datagram without a mapping: if PRE_ROUTING translated it
+ * and its mapping expired since (the GC runs on another CPU), it would
+ * leave with the client's address towards the backend, or the backend's
+ * towards the client. Drop such a one; let other untracked traffic pass
+ * (the relay guest's own, a NOTRACK rule's).
+ */
+static unsigned int nrelay_udp_orphan(struct nrelay_net *rn,
+				      const struct iphdr *iph,
+				      const struct udphdr *uh)
+{
+	struct nrelay_rule *r;
+
+	list_for_each_entry_rcu(r, &rn->rules, node) {
+		if (r->proto != NRELAY_UDP || r->backend.family != AF_INET)
+			continue;
+		if ((r->backend.ip == iph->daddr && r->backend.port == uh->dest &&
+		     inet_addr_type(rn->net, iph->saddr) != RTN_LOCAL) ||
+		    (r->backend.ip == iph->saddr && r->backend.port == uh->source))
+			return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
+	}
+	return NF_ACCEPT;
+}
+
 static unsigned int nrelay_udp_out(struct nrelay_net *rn, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
@@ -521,7 +547,7 @@ static unsigned int nrelay_udp_out(struct nrelay_net *rn, struct sk_buff *skb,
 	uh = (void *)iph + iphlen;
 	m = nrelay_udp_out_map(rn, iph, uh, &up);
 	if (!m)
-		return NF_ACCEPT;
+		return nrelay_udp_orphan(rn, iph, uh);
 	if (up) {
 		ip = nrelay_udp_relay_ip(m, skb, state);
 		if (!ip)
@@ -568,6 +594,7 @@ static unsigned int nrelay_icmp_out(struct nrelay_net *rn, struct sk_buff *skb)
 	if (iph->saddr == m->backend.ip)
 		nrelay_set_addr(skb, iph, &iph->saddr, m->service.ip, NULL);
 	nrelay_icmp_fix_csum(skb);
+	nrelay_stat_inc(rn, NRELAY_STAT_UDP_ICMP_TRANSLATED);
 	return NF_ACCEPT;
 }
 
@@ -577,12 +604,17 @@ static unsigned int nrelay_udp_post(void *priv, struct sk_buff *skb,
 	struct nrelay_net *rn = priv;
 	const struct iphdr *iph = ip_hdr(skb);
 
-	if (!nrelay_is_untracked(skb) || ip_is_fragment(iph))
+	if (ip_is_fragment(iph))
 		return NF_ACCEPT;
-	if (iph->protocol == IPPROTO_UDP)
-		return nrelay_udp_out(rn, skb, state);
+	/* An error about a relayed datagram is the backend's, translated
+	 * in PRE_ROUTING, or our own (fragmentation needed, TTL exceeded
+	 * on the forward path), which icmp_send() attaches to the datagram's
+	 * conntrack state as "related": whatever that state, translate it.
+	 */
 	if (iph->protocol == IPPROTO_ICMP)
 		return nrelay_icmp_out(rn, skb);
+	if (iph->protocol == IPPROTO_UDP && nrelay_is_untracked(skb))
+		return nrelay_udp_out(rn, skb, state);
 	return NF_ACCEPT;
 }
 
