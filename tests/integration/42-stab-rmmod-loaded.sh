@@ -27,10 +27,11 @@ stab_snapshot before
 
 stab_start_echod $ECHO_PORT
 rule "add tcp $ECHO_PORT $SERVER_IP:$ECHO_PORT"
-# Nothing listens there on the server: the mappings are made all the same.
+# Nothing listens there on the server: the mappings are made all the same,
+# and stay unreplied.
 rule "add udp $UDP_PORT $SERVER_IP:$UDP_PORT"
-# Sending takes longer than the default 30 s of a mapping's life.
-relay_sysctl udp_timeout 300
+# Sending takes longer than the default 5 s of an unreplied mapping's life.
+relay_sysctl udp_unreplied_timeout 300
 
 hold_out=$STAB_DIR/hold.out
 gexec client rm -f /tmp/hold.ready /tmp/load.stop
