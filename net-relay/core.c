@@ -167,7 +167,7 @@ static void nrelay_stop_locked(struct nrelay_net *rn)
 
 	if (!rn->running)
 		return;
-	rn->running = false;
+	WRITE_ONCE(rn->running, false);
 	list_for_each_entry(r, &rn->rules, node)
 		if (r->lsock)
 			nrelay_tcp_unlisten(r);
@@ -186,7 +186,7 @@ static int nrelay_start_locked(struct nrelay_net *rn)
 	if (err)
 		return err;
 	nrelay_tcp_start(rn);
-	rn->running = true;
+	WRITE_ONCE(rn->running, true);
 	list_for_each_entry(r, &rn->rules, node) {
 		if (r->proto != NRELAY_TCP)
 			continue;

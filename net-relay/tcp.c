@@ -195,16 +195,21 @@ static void nrelay_conn_close(struct nrelay_conn *conn, bool reset)
 		conn->side[i].sock = NULL;
 	}
 
-	spin_lock(&rn->conns_lock);
-	list_del(&conn->node);
-	spin_unlock(&rn->conns_lock);
-
 	nrelay_stat_inc(rn, NRELAY_STAT_TCP_CLOSED);
 	if (reset)
 		nrelay_stat_inc(rn, NRELAY_STAT_TCP_RESETS);
+
+	/* Count down and wake under the lock that the waiter in
+	 * nrelay_tcp_close_conns() reads the counts under: once it sees
+	 * none left, no closing work touches @rn or the rule again, and
+	 * both may be freed.
+	 */
+	spin_lock(&rn->conns_lock);
+	list_del(&conn->node);
 	atomic_dec(&conn->rule->active);
 	atomic_dec(&rn->tcp_active);
 	wake_up(&rn->conns_wait);
+	spin_unlock(&rn->conns_lock);
 	nrelay_conn_put(conn);
 }
 
@@ -224,6 +229,8 @@ static int nrelay_conn_check_connect(struct nrelay_conn *conn)
 	}
 	if (kernel_getsockname(sock, (struct sockaddr *)&ss) >= 0)
 		nrelay_addr_from_sockaddr(&conn->local, &ss);
+	/* conns reads @local without our lock once it sees the flag. */
+	smp_mb__before_atomic();
 	set_bit(NRELAY_CONN_CONNECTED, &conn->flags);
 	WRITE_ONCE(conn->last_active, jiffies);
 	return 1;
@@ -351,7 +358,7 @@ static int nrelay_pump(struct nrelay_conn *conn, enum nrelay_dir dir)
 	if (eof && test_bit(NRELAY_CONN_PEER_ERROR, &conn->flags))
 		return -ECONNRESET;
 	if (eof) {
-		from->eof = true;
+		WRITE_ONCE(from->eof, true);
 		WRITE_ONCE(conn->last_active, jiffies);
 		return kernel_sock_shutdown(to->sock, SHUT_WR);
 	}
@@ -506,9 +513,16 @@ static void nrelay_accept_work(struct work_struct *work)
 
 	for (budget = NRELAY_ACCEPT_BUDGET; budget; budget--) {
 		struct socket *csock;
+		int err;
 
-		if (kernel_accept(rule->lsock, &csock, O_NONBLOCK))
+		err = kernel_accept(rule->lsock, &csock, O_NONBLOCK);
+		if (err == -EAGAIN)
 			return;
+		/* One child's failure (aborted before we took it, no memory
+		 * for its socket) is not the queue's: go on with the others.
+		 */
+		if (err)
+			continue;
 		nrelay_conn_new(rule, csock);
 	}
 	queue_work(nrelay_wq, &rule->accept_work);
@@ -568,6 +582,8 @@ int nrelay_tcp_listen(struct nrelay_rule *rule)
 	__rcu_assign_sk_user_data_with_flags(sk, rule, SK_USER_DATA_NOCOPY);
 	sk->sk_data_ready = nrelay_listen_data_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
+	/* A child that completed before the callback was ours waits. */
+	queue_work(nrelay_wq, &rule->accept_work);
 	return 0;
 }
 
@@ -582,6 +598,21 @@ void nrelay_tcp_unlisten(struct nrelay_rule *rule)
 	cancel_work_sync(&rule->accept_work);
 	sock_release(rule->lsock);
 	rule->lsock = NULL;
+}
+
+/* Whether the relays of @rule (all if NULL) are gone: read under the lock
+ * that their closing work counts down and wakes under.
+ */
+static bool nrelay_tcp_conns_gone(struct nrelay_net *rn,
+				  struct nrelay_rule *rule)
+{
+	bool gone;
+
+	spin_lock(&rn->conns_lock);
+	gone = rule ? !atomic_read(&rule->active) :
+		      !atomic_read(&rn->tcp_active);
+	spin_unlock(&rn->conns_lock);
+	return gone;
 }
 
 /**
@@ -605,10 +636,7 @@ void nrelay_tcp_close_conns(struct nrelay_net *rn, struct nrelay_rule *rule)
 	}
 	spin_unlock(&rn->conns_lock);
 
-	if (rule)
-		wait_event(rn->conns_wait, !atomic_read(&rule->active));
-	else
-		wait_event(rn->conns_wait, !atomic_read(&rn->tcp_active));
+	wait_event(rn->conns_wait, nrelay_tcp_conns_gone(rn, rule));
 }
 
 /* Once a second: end relays idle, half-closed or connecting for too long. */
@@ -683,8 +711,14 @@ void nrelay_tcp_seq_show(struct seq_file *seq, struct nrelay_net *rn)
 
 	spin_lock(&rn->conns_lock);
 	list_for_each_entry(conn, &rn->conns, node) {
+		struct nrelay_addr local = {};
+
+		if (test_bit(NRELAY_CONN_CONNECTED, &conn->flags)) {
+			smp_rmb();	/* pairs with nrelay_conn_check_connect() */
+			local = conn->local;
+		}
 		nrelay_addr_print(c, sizeof(c), &conn->client);
-		nrelay_addr_print(l, sizeof(l), &conn->local);
+		nrelay_addr_print(l, sizeof(l), &local);
 		nrelay_addr_print(b, sizeof(b), &conn->rule->backend);
 		seq_printf(seq, "tcp %s %s %s %s up=%llu down=%llu age=%lu idle=%lu\n",
 			   c, l, b, nrelay_conn_state(conn),
