@@ -33,6 +33,7 @@ const char * const nrelay_stat_names[NRELAY_STAT_MAX] = {
 	[NRELAY_STAT_TCP_RESETS] = "tcp_resets",
 	[NRELAY_STAT_TCP_TIMEOUTS] = "tcp_timeouts",
 	[NRELAY_STAT_TCP_REJECTED] = "tcp_rejected",
+	[NRELAY_STAT_TCP_SOURCE_LIMIT] = "tcp_source_limit",
 	[NRELAY_STAT_TCP_ALLOC_FAILED] = "tcp_alloc_failed",
 	[NRELAY_STAT_TCP_BYTES_UP] = "tcp_bytes_up",
 	[NRELAY_STAT_TCP_BYTES_DOWN] = "tcp_bytes_down",
@@ -41,6 +42,7 @@ const char * const nrelay_stat_names[NRELAY_STAT_MAX] = {
 	[NRELAY_STAT_UDP_TABLE_FULL] = "udp_table_full",
 	[NRELAY_STAT_UDP_PORTS_EXHAUSTED] = "udp_ports_exhausted",
 	[NRELAY_STAT_UDP_EVICTED] = "udp_evicted",
+	[NRELAY_STAT_UDP_SOURCE_LIMIT] = "udp_source_limit",
 	[NRELAY_STAT_UDP_ALLOC_FAILED] = "udp_alloc_failed",
 	[NRELAY_STAT_UDP_PACKETS_UP] = "udp_packets_up",
 	[NRELAY_STAT_UDP_PACKETS_DOWN] = "udp_packets_down",
@@ -258,6 +260,7 @@ static int __net_init nrelay_net_init(struct net *net)
 	rn->net = net;
 	mutex_init(&rn->lock);
 	INIT_LIST_HEAD(&rn->rules);
+	nrelay_sources_init(&rn->sources);
 	nrelay_tcp_net_init(rn);
 	err = nrelay_udp_net_init(rn);
 	if (err)

@@ -69,6 +69,7 @@ enum nrelay_stat {
 	NRELAY_STAT_TCP_RESETS,
 	NRELAY_STAT_TCP_TIMEOUTS,
 	NRELAY_STAT_TCP_REJECTED,
+	NRELAY_STAT_TCP_SOURCE_LIMIT,
 	NRELAY_STAT_TCP_ALLOC_FAILED,
 	NRELAY_STAT_TCP_BYTES_UP,
 	NRELAY_STAT_TCP_BYTES_DOWN,
@@ -77,6 +78,7 @@ enum nrelay_stat {
 	NRELAY_STAT_UDP_TABLE_FULL,
 	NRELAY_STAT_UDP_PORTS_EXHAUSTED,
 	NRELAY_STAT_UDP_EVICTED,
+	NRELAY_STAT_UDP_SOURCE_LIMIT,
 	NRELAY_STAT_UDP_ALLOC_FAILED,
 	NRELAY_STAT_UDP_PACKETS_UP,
 	NRELAY_STAT_UDP_PACKETS_DOWN,
@@ -110,6 +112,14 @@ struct nrelay_rule {
 };
 
 struct nrelay_udp_map;
+struct nrelay_source;
+
+/* Flows per client address (source.c). */
+struct nrelay_sources {
+	spinlock_t lock;		/* head[], the entries' counts */
+	struct hlist_head head[256];
+	u32 seed;
+};
 
 struct nrelay_udp_table {
 	struct hlist_head *orig;	/* by client and service addr:port */
@@ -119,6 +129,9 @@ struct nrelay_udp_table {
 	 */
 	bool (*port_busy)(struct nrelay_udp_table *t,
 			  const struct nrelay_udp_map *m, __be16 port);
+	/* Set by the owner (NULL: no cap): mappings counted per client. */
+	struct nrelay_sources *sources;
+	const int *max_per_source;
 	unsigned int mask;
 	spinlock_t lock;		/* writers of both chains and count */
 	atomic_t count;
@@ -133,6 +146,7 @@ struct nrelay_udp_map {
 	struct hlist_node reply_node;
 	struct rcu_head rcu;
 	struct nrelay_rule *rule;
+	struct nrelay_source *source;	/* counts it, if the table counts */
 	struct nrelay_addr client;	/* the requester */
 	struct nrelay_addr service;	/* where the requester sent to */
 	struct nrelay_addr backend;
@@ -150,6 +164,8 @@ struct nrelay_net {
 	struct list_head rules;
 	bool running;
 
+	struct nrelay_sources sources;
+
 	spinlock_t conns_lock;		/* conns, conn->node */
 	struct list_head conns;
 	atomic_t tcp_active;
@@ -165,9 +181,11 @@ struct nrelay_net {
 	int tcp_connect_timeout;
 	int tcp_fin_timeout;
 	int tcp_max_conns;
+	int tcp_max_per_source;
 	int udp_timeout;
 	int udp_unreplied_timeout;
 	int udp_max_mappings;
+	int udp_max_per_source;
 	struct ctl_table_header *sysctl_hdr;
 
 	struct proc_dir_entry *proc_dir;
@@ -221,6 +239,15 @@ static inline void nrelay_canary_exit(void) { }
 /* proc.c */
 int nrelay_proc_init(struct nrelay_net *rn);
 void nrelay_proc_exit(struct nrelay_net *rn);
+
+/* source.c: flows per client address */
+void nrelay_sources_init(struct nrelay_sources *s);
+struct nrelay_source *nrelay_source_get(struct nrelay_sources *s,
+					const struct nrelay_addr *addr,
+					enum nrelay_proto proto,
+					unsigned int max);
+void nrelay_source_put(struct nrelay_sources *s, struct nrelay_source *src,
+		       enum nrelay_proto proto);
 
 /* sysctl.c */
 int nrelay_sysctl_init(struct nrelay_net *rn);

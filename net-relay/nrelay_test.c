@@ -348,6 +348,91 @@ static void nrelay_test_table_port_busy(struct kunit *test)
 	nrelay_test_table_del(tt);
 }
 
+static bool nrelay_test_sources_empty(struct nrelay_sources *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(s->head); i++)
+		if (!hlist_empty(&s->head[i]))
+			return false;
+	return true;
+}
+
+/* Flows are counted per address and protocol; the entry goes with the
+ * address's last flow.
+ */
+static void nrelay_test_source_counts(struct kunit *test)
+{
+	struct nrelay_sources *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct nrelay_addr a1 = nrelay_test_client("192.0.2.10", 1000);
+	struct nrelay_addr a2 = nrelay_test_client("192.0.2.10", 2000);
+	struct nrelay_addr b = nrelay_test_client("192.0.2.11", 1000);
+	struct nrelay_addr c = nrelay_test_client("192.0.2.12", 1000);
+	struct nrelay_source *x, *y, *t, *o;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
+	nrelay_sources_init(s);
+	x = nrelay_source_get(s, &a1, NRELAY_UDP, 2);
+	y = nrelay_source_get(s, &a2, NRELAY_UDP, 2);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	KUNIT_EXPECT_PTR_EQ(test, x, y);
+	/* A third flow of the address is refused, whatever its port... */
+	KUNIT_EXPECT_NULL(test, nrelay_source_get(s, &a1, NRELAY_UDP, 2));
+	/* ...but not one of the other protocol, nor another address's. */
+	t = nrelay_source_get(s, &a1, NRELAY_TCP, 1);
+	KUNIT_EXPECT_PTR_EQ(test, t, x);
+	o = nrelay_source_get(s, &b, NRELAY_UDP, 2);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	KUNIT_EXPECT_PTR_NE(test, o, x);
+	/* A refused new address leaves no entry behind (seen at the end). */
+	KUNIT_EXPECT_NULL(test, nrelay_source_get(s, &c, NRELAY_TCP, 0));
+	nrelay_source_put(s, o, NRELAY_UDP);
+	nrelay_source_put(s, x, NRELAY_UDP);
+	KUNIT_EXPECT_PTR_EQ(test, x, nrelay_source_get(s, &a1, NRELAY_UDP, 2));
+	nrelay_source_put(s, x, NRELAY_UDP);
+	nrelay_source_put(s, x, NRELAY_UDP);
+	KUNIT_EXPECT_FALSE(test, nrelay_test_sources_empty(s));
+	nrelay_source_put(s, t, NRELAY_TCP);
+	KUNIT_EXPECT_TRUE(test, nrelay_test_sources_empty(s));
+}
+
+/* A table that counts per source refuses a client's mapping beyond its
+ * share, and gives the share back when a mapping goes.
+ */
+static void nrelay_test_table_per_source(struct kunit *test)
+{
+	struct nrelay_test_table *tt = nrelay_test_table_new(test);
+	struct nrelay_sources *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct nrelay_addr c = nrelay_test_client("192.0.2.10", 40000);
+	struct nrelay_addr other = nrelay_test_client("192.0.2.11", 40000);
+	static const int max = 2;
+	int i, err = 0;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
+	nrelay_sources_init(s);
+	tt->t.sources = s;
+	tt->t.max_per_source = &max;
+	for (i = 0; i < max; i++) {
+		c.port = htons(40000 + i);
+		KUNIT_EXPECT_NOT_NULL(test,
+				      nrelay_udp_map_create(&tt->t, &tt->rule,
+							    &c, &tt->service, 0,
+							    10, jiffies, &err));
+	}
+	c.port = htons(40100);
+	KUNIT_EXPECT_NULL(test, nrelay_udp_map_create(&tt->t, &tt->rule, &c,
+						      &tt->service, 0, 10,
+						      jiffies, &err));
+	KUNIT_EXPECT_EQ(test, err, -EDQUOT);
+	KUNIT_EXPECT_NOT_NULL(test, nrelay_udp_map_create(&tt->t, &tt->rule,
+							  &other, &tt->service,
+							  0, 10, jiffies,
+							  &err));
+	KUNIT_EXPECT_EQ(test, 3U, nrelay_udp_flush(&tt->t, NULL));
+	KUNIT_EXPECT_TRUE(test, nrelay_test_sources_empty(s));
+	nrelay_test_table_del(tt);
+}
+
 static void nrelay_test_table_limit(struct kunit *test)
 {
 	struct nrelay_test_table *tt = nrelay_test_table_new(test);
@@ -1107,8 +1192,10 @@ static struct nrelay_net *nrelay_test_rn_new(struct kunit *test)
 	mutex_init(&rn->lock);
 	INIT_LIST_HEAD(&rn->rules);
 	nrelay_tcp_net_init(rn);
+	nrelay_sources_init(&rn->sources);
 	KUNIT_ASSERT_EQ(test, 0, nrelay_udp_net_init(rn));
 	rn->udp_timeout = 30;
+	rn->udp_max_per_source = 64;
 	rn->udp_unreplied_timeout = 5;
 	return rn;
 }
@@ -1347,6 +1434,8 @@ static struct kunit_case nrelay_udp_table_cases[] = {
 	KUNIT_CASE(nrelay_test_table_insert_lookup),
 	KUNIT_CASE(nrelay_test_table_two_services),
 	KUNIT_CASE(nrelay_test_table_port_busy),
+	KUNIT_CASE(nrelay_test_source_counts),
+	KUNIT_CASE(nrelay_test_table_per_source),
 	KUNIT_CASE(nrelay_test_table_limit),
 	KUNIT_CASE(nrelay_test_table_expire),
 	KUNIT_CASE(nrelay_test_table_expire_unreplied),

@@ -29,9 +29,11 @@ static const struct ctl_table nrelay_sysctl_template[] = {
 	NRELAY_SYSCTL(tcp_connect_timeout, nrelay_max_secs),
 	NRELAY_SYSCTL(tcp_fin_timeout, nrelay_max_secs),
 	NRELAY_SYSCTL(tcp_max_conns, nrelay_max_count),
+	NRELAY_SYSCTL(tcp_max_per_source, nrelay_max_count),
 	NRELAY_SYSCTL(udp_timeout, nrelay_max_secs),
 	NRELAY_SYSCTL(udp_unreplied_timeout, nrelay_max_secs),
 	NRELAY_SYSCTL(udp_max_mappings, nrelay_max_count),
+	NRELAY_SYSCTL(udp_max_per_source, nrelay_max_count),
 	{ }
 };
 
@@ -44,9 +46,11 @@ int nrelay_sysctl_init(struct nrelay_net *rn)
 	rn->tcp_connect_timeout = 15;
 	rn->tcp_fin_timeout = 60;
 	rn->tcp_max_conns = 16384;
+	rn->tcp_max_per_source = 4096;
 	rn->udp_timeout = 30;
 	rn->udp_unreplied_timeout = 5;
 	rn->udp_max_mappings = 65536;
+	rn->udp_max_per_source = 16384;
 
 	t = kmemdup(nrelay_sysctl_template, sizeof(nrelay_sysctl_template),
 		    GFP_KERNEL);
@@ -56,9 +60,11 @@ int nrelay_sysctl_init(struct nrelay_net *rn)
 	t[i++].data = &rn->tcp_connect_timeout;
 	t[i++].data = &rn->tcp_fin_timeout;
 	t[i++].data = &rn->tcp_max_conns;
+	t[i++].data = &rn->tcp_max_per_source;
 	t[i++].data = &rn->udp_timeout;
 	t[i++].data = &rn->udp_unreplied_timeout;
 	t[i++].data = &rn->udp_max_mappings;
+	t[i++].data = &rn->udp_max_per_source;
 
 	rn->sysctl_hdr = register_net_sysctl(rn->net, "net/relay", t);
 	if (!rn->sysctl_hdr) {

@@ -63,6 +63,7 @@ struct nrelay_conn {
 	struct list_head node;
 	struct nrelay_net *rn;
 	struct nrelay_rule *rule;
+	struct nrelay_source *source;	/* counts it per client address */
 	struct nrelay_side side[2];
 	struct work_struct work;
 	refcount_t ref;
@@ -195,6 +196,7 @@ static void nrelay_conn_close(struct nrelay_conn *conn, bool reset)
 		conn->side[i].sock = NULL;
 	}
 
+	nrelay_source_put(&rn->sources, conn->source, NRELAY_TCP);
 	nrelay_stat_inc(rn, NRELAY_STAT_TCP_CLOSED);
 	if (reset)
 		nrelay_stat_inc(rn, NRELAY_STAT_TCP_RESETS);
@@ -443,13 +445,24 @@ static void nrelay_child_restore(struct socket *sock, struct nrelay_rule *rule)
 static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
 {
 	struct nrelay_net *rn = rule->rn;
+	struct nrelay_source *source;
 	struct sockaddr_storage ss;
+	struct nrelay_addr client;
 	struct nrelay_conn *conn;
 	struct socket *bsock;
 	int len, err;
 
 	if (atomic_read(&rn->tcp_active) >= READ_ONCE(rn->tcp_max_conns)) {
 		nrelay_stat_inc(rn, NRELAY_STAT_TCP_REJECTED);
+		goto reset;
+	}
+	if (kernel_getpeername(csock, (struct sockaddr *)&ss) < 0)
+		goto reset;
+	nrelay_addr_from_sockaddr(&client, &ss);
+	source = nrelay_source_get(&rn->sources, &client, NRELAY_TCP,
+				   READ_ONCE(rn->tcp_max_per_source));
+	if (!source) {
+		nrelay_stat_inc(rn, NRELAY_STAT_TCP_SOURCE_LIMIT);
 		goto reset;
 	}
 	conn = kmem_cache_zalloc(nrelay_conn_cache, GFP_KERNEL);
@@ -468,10 +481,10 @@ static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
 	refcount_set(&conn->ref, 1);
 	conn->created = jiffies;
 	conn->last_active = conn->created;
+	conn->source = source;
+	conn->client = client;
 	conn->side[NRELAY_CLIENT].sock = csock;
 	conn->side[NRELAY_BACKEND].sock = bsock;
-	if (kernel_getpeername(csock, (struct sockaddr *)&ss) >= 0)
-		nrelay_addr_from_sockaddr(&conn->client, &ss);
 	/* Relay small writes at once; the peers chose their own Nagle. */
 	tcp_sock_set_nodelay(csock->sk);
 	tcp_sock_set_nodelay(bsock->sk);
@@ -498,6 +511,7 @@ static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
 	return;
 
 no_mem:
+	nrelay_source_put(&rn->sources, source, NRELAY_TCP);
 	nrelay_stat_inc(rn, NRELAY_STAT_TCP_ALLOC_FAILED);
 reset:
 	nrelay_child_restore(csock, rule);

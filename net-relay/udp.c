@@ -271,6 +271,9 @@ static unsigned int nrelay_udp_from_client(struct nrelay_net *rn,
 		if (err == -EADDRNOTAVAIL)
 			return nrelay_udp_drop(rn,
 					       NRELAY_STAT_UDP_PORTS_EXHAUSTED);
+		if (err == -EDQUOT)
+			return nrelay_udp_drop(rn,
+					       NRELAY_STAT_UDP_SOURCE_LIMIT);
 		if (!m)
 			return nrelay_udp_drop(rn, NRELAY_STAT_UDP_ALLOC_FAILED);
 		nrelay_stat_inc(rn, NRELAY_STAT_UDP_MAPPINGS_CREATED);
@@ -659,6 +662,8 @@ int nrelay_udp_net_init(struct nrelay_net *rn)
 	if (err)
 		return err;
 	rn->udp.port_busy = nrelay_udp_port_busy;
+	rn->udp.sources = &rn->sources;
+	rn->udp.max_per_source = &rn->udp_max_per_source;
 	return 0;
 }
 

@@ -211,6 +211,8 @@ static void nrelay_udp_map_unlink(struct nrelay_udp_table *t,
 {
 	hlist_del_rcu(&m->orig_node);
 	hlist_del_rcu(&m->reply_node);
+	if (m->source)
+		nrelay_source_put(t->sources, m->source, NRELAY_UDP);
 	atomic_dec(&t->count);
 	atomic_dec(&m->rule->active);
 	call_rcu(&m->rcu, nrelay_udp_map_free_rcu);
@@ -261,7 +263,7 @@ static __be16 nrelay_udp_evict(struct nrelay_udp_table *t,
  * @max: the table's size limit
  * @now: jiffies
  * @err: set on failure: -ENOSPC (table full), -EADDRNOTAVAIL (no free
- *	relay port), -ENOMEM
+ *	relay port), -EDQUOT (the client's address has its share), -ENOMEM
  *
  * A full table or port space evicts a mapping that never saw a reply, if
  * one is found quickly; only then does the new flow fail.
@@ -301,6 +303,14 @@ nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 		kmem_cache_free(nrelay_map_cache, m);
 		return old;
 	}
+	if (t->sources) {
+		m->source = nrelay_source_get(t->sources, client, NRELAY_UDP,
+					      READ_ONCE(*t->max_per_source));
+		if (!m->source) {
+			*err = -EDQUOT;
+			goto fail;
+		}
+	}
 	if (atomic_read(&t->count) >= max && !nrelay_udp_evict(t, NULL)) {
 		*err = -ENOSPC;
 		goto fail;
@@ -329,6 +339,8 @@ nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 	return m;
 
 fail:
+	if (m->source)
+		nrelay_source_put(t->sources, m->source, NRELAY_UDP);
 	spin_unlock_bh(&t->lock);
 	kmem_cache_free(nrelay_map_cache, m);
 	return NULL;

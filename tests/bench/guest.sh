@@ -198,6 +198,9 @@ up_relay()
 	# and the default 5 s would measure that instead of the relay.
 	echo 30 > /proc/sys/net/relay/tcp_connect_timeout ||
 		die "cannot set net.relay.tcp_connect_timeout"
+	# One client address holds the idle case's 10,000 relays.
+	echo 16384 > /proc/sys/net/relay/tcp_max_per_source ||
+		die "cannot set net.relay.tcp_max_per_source"
 	echo start > $RELAY/control || die "cannot start net/relay (dmesg)"
 	for port in $TCP_PORTS; do
 		relay_cmd "add tcp $FRONT:$port $SERVER:$port"

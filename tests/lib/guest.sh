@@ -197,8 +197,9 @@ relay_restore()
 		cd /proc/sys/net/relay 2>/dev/null || exit 0
 		echo 300 > tcp_idle_timeout; echo 15 > tcp_connect_timeout
 		echo 60 > tcp_fin_timeout; echo 16384 > tcp_max_conns
-		echo 30 > udp_timeout; echo 5 > udp_unreplied_timeout
-		echo 65536 > udp_max_mappings' > /dev/null 2>&1 || true
+		echo 4096 > tcp_max_per_source; echo 30 > udp_timeout
+		echo 5 > udp_unreplied_timeout; echo 65536 > udp_max_mappings
+		echo 16384 > udp_max_per_source' > /dev/null 2>&1 || true
 }
 
 # query_from CLIENT_PORT ADDR PORT: one DNS query from the client's port
