@@ -110,24 +110,39 @@ static int nrelay_rule_add(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 	return 0;
 }
 
-/* Take @r out of service and free it; its relays and mappings go with it. */
-static void nrelay_rule_del(struct nrelay_net *rn, struct nrelay_rule *r)
+/* Free @r, out of the rule set for a grace period (so that no packet
+ * can still map a flow to it); its relays and mappings go with it.
+ * Readers of the dropped mappings may use @r until the RCU free.
+ */
+static void nrelay_rule_retire(struct nrelay_net *rn, struct nrelay_rule *r)
 {
-	list_del_rcu(&r->node);
 	if (r->proto == NRELAY_TCP) {
 		if (r->lsock)
 			nrelay_tcp_unlisten(r);
 		nrelay_tcp_close_conns(rn, r);
 	} else {
-		/* A packet that found @r before it left the list may still
-		 * map a flow to it: wait for those, then drop its mappings.
-		 * Readers of the dropped mappings may use @r until the RCU
-		 * free.
-		 */
-		synchronize_net();
 		nrelay_udp_flush(&rn->udp, r);
 	}
 	kfree_rcu(r, rcu);
+}
+
+static void nrelay_rule_del(struct nrelay_net *rn, struct nrelay_rule *r)
+{
+	list_del_rcu(&r->node);
+	if (r->proto == NRELAY_UDP)
+		synchronize_net();
+	nrelay_rule_retire(rn, r);
+}
+
+/* All rules at once: one grace period for all, not one per UDP rule. */
+static void nrelay_rules_flush(struct nrelay_net *rn)
+{
+	struct nrelay_rule *r, *tmp;
+	LIST_HEAD(gone);
+
+	list_splice_init_rcu(&rn->rules, &gone, synchronize_net);
+	list_for_each_entry_safe(r, tmp, &gone, node)
+		nrelay_rule_retire(rn, r);
 }
 
 /**
@@ -139,7 +154,7 @@ static void nrelay_rule_del(struct nrelay_net *rn, struct nrelay_rule *r)
  */
 int nrelay_exec(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 {
-	struct nrelay_rule *r, *tmp;
+	struct nrelay_rule *r;
 	int err = 0;
 
 	mutex_lock(&rn->lock);
@@ -155,8 +170,7 @@ int nrelay_exec(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 			err = -ENOENT;
 		break;
 	case NRELAY_CMD_FLUSH:
-		list_for_each_entry_safe(r, tmp, &rn->rules, node)
-			nrelay_rule_del(rn, r);
+		nrelay_rules_flush(rn);
 		break;
 	}
 	mutex_unlock(&rn->lock);
@@ -288,14 +302,12 @@ err_udp:
 static void __net_exit nrelay_net_exit(struct net *net)
 {
 	struct nrelay_net *rn = nrelay_pernet(net);
-	struct nrelay_rule *r, *tmp;
 
 	nrelay_proc_exit(rn);
 	nrelay_sysctl_exit(rn);
 	mutex_lock(&rn->lock);
 	nrelay_stop_locked(rn);
-	list_for_each_entry_safe(r, tmp, &rn->rules, node)
-		nrelay_rule_del(rn, r);
+	nrelay_rules_flush(rn);
 	mutex_unlock(&rn->lock);
 	nrelay_udp_net_exit(rn);
 }
