@@ -262,14 +262,21 @@ void nrelay_tcp_unlisten(struct nrelay_rule *rule);
 void nrelay_tcp_close_conns(struct nrelay_net *rn, struct nrelay_rule *rule);
 void nrelay_tcp_start(struct nrelay_net *rn);
 void nrelay_tcp_stop(struct nrelay_net *rn);
-void nrelay_tcp_seq_show(struct seq_file *seq, struct nrelay_net *rn);
+void nrelay_tcp_seq_lock(struct nrelay_net *rn);
+void nrelay_tcp_seq_unlock(struct nrelay_net *rn);
+void *nrelay_tcp_seq_next(struct nrelay_net *rn, void *v);
+void nrelay_tcp_seq_show(struct seq_file *seq, void *v);
 
 /* udp.c: the packet path */
 int nrelay_udp_start(struct nrelay_net *rn);
 void nrelay_udp_stop(struct nrelay_net *rn);
 int nrelay_udp_net_init(struct nrelay_net *rn);
 void nrelay_udp_net_exit(struct nrelay_net *rn);
-void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn);
+struct nrelay_udp_map *nrelay_udp_seq_next(struct nrelay_net *rn,
+					   struct nrelay_udp_map *m,
+					   unsigned int *b);
+void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn,
+			 struct nrelay_udp_map *m);
 
 /* udp_table.c: the mapping table, free of packets and namespaces */
 #define NRELAY_UDP_PORT_MIN	1024

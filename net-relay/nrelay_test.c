@@ -1365,6 +1365,7 @@ static void nrelay_test_seq_show(struct kunit *test)
 	struct nrelay_addr c = nrelay_test_client("192.0.2.10", 40000);
 	struct seq_file seq = { .size = 256 };
 	struct nrelay_udp_map *m;
+	unsigned int bucket = 0;
 	int err = 0;
 
 	seq.buf = kunit_kzalloc(test, seq.size, GFP_KERNEL);
@@ -1372,17 +1373,23 @@ static void nrelay_test_seq_show(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0,
 			nrelay_test_exec(test, rn, "add udp 53 198.51.100.2:53"));
 
-	/* Nothing to show: nothing printed. */
-	nrelay_tcp_seq_show(&seq, rn);
-	nrelay_udp_seq_show(&seq, rn);
-	KUNIT_EXPECT_EQ(test, seq.count, (size_t)0);
+	/* Nothing to show: the walks end at once. */
+	KUNIT_EXPECT_NULL(test, nrelay_tcp_seq_next(rn, NULL));
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, nrelay_udp_seq_next(rn, NULL, &bucket));
+	rcu_read_unlock();
 
 	m = nrelay_udp_map_create(&rn->udp, nrelay_test_rule_nth(rn, 0), &c,
 				  &service, 0, 64, jiffies - HZ / 2, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->relay.ip = ip4("198.51.100.1");
+	bucket = 0;
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, m, nrelay_udp_seq_next(rn, NULL, &bucket));
+	KUNIT_EXPECT_NULL(test, nrelay_udp_seq_next(rn, m, &bucket));
+	rcu_read_unlock();
 	atomic64_set(&m->bytes[NRELAY_UP], 100);
-	nrelay_udp_seq_show(&seq, rn);
+	nrelay_udp_seq_show(&seq, rn, m);
 	KUNIT_EXPECT_STREQ(test, seq.buf,
 			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 unreplied up=100 down=0 age=0 expires=4\n");
 
@@ -1390,7 +1397,7 @@ static void nrelay_test_seq_show(struct kunit *test)
 	atomic64_set(&m->bytes[NRELAY_DOWN], 2000);
 	WRITE_ONCE(m->replied, true);
 	seq.count = 0;
-	nrelay_udp_seq_show(&seq, rn);
+	nrelay_udp_seq_show(&seq, rn, m);
 	KUNIT_EXPECT_STREQ(test, seq.buf,
 			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 replied up=100 down=2000 age=0 expires=29\n");
 
@@ -1398,7 +1405,7 @@ static void nrelay_test_seq_show(struct kunit *test)
 	m->created = jiffies - 100 * HZ;
 	WRITE_ONCE(m->last_used, m->created);
 	seq.count = 0;
-	nrelay_udp_seq_show(&seq, rn);
+	nrelay_udp_seq_show(&seq, rn, m);
 	KUNIT_EXPECT_STREQ(test, seq.buf,
 			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 replied up=100 down=2000 age=100 expires=0\n");
 	nrelay_test_rn_del(test, rn);

@@ -116,15 +116,82 @@ static int nrelay_control_write(struct file *file, char *buf, size_t size)
 	return err;
 }
 
+/* conns: a header, the TCP relays (under conns_lock), then the UDP
+ * mappings (under RCU), a line each and a read(2) at a time, rather than
+ * everything into one buffer under one lock. A read goes back to its
+ * line by walking to it again.
+ */
+struct nrelay_conns_iter {
+	struct seq_net_private p;	/* first, for seq_file_net() */
+	bool udp;			/* past the relays, in the mappings */
+	unsigned int bucket;		/* of the current mapping */
+};
+
+static struct nrelay_net *nrelay_conns_rn(struct seq_file *seq)
+{
+	return nrelay_pernet(seq_file_net(seq));
+}
+
+static void *nrelay_conns_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct nrelay_conns_iter *it = seq->private;
+	struct nrelay_net *rn = nrelay_conns_rn(seq);
+
+	++*pos;
+	if (it->udp)
+		return nrelay_udp_seq_next(rn, v, &it->bucket);
+	v = nrelay_tcp_seq_next(rn, v == SEQ_START_TOKEN ? NULL : v);
+	if (v)
+		return v;
+	nrelay_tcp_seq_unlock(rn);
+	rcu_read_lock();
+	it->udp = true;
+	it->bucket = 0;
+	return nrelay_udp_seq_next(rn, NULL, &it->bucket);
+}
+
+static void *nrelay_conns_start(struct seq_file *seq, loff_t *pos)
+{
+	struct nrelay_conns_iter *it = seq->private;
+	void *v = SEQ_START_TOKEN;
+	loff_t n;
+
+	it->udp = false;
+	nrelay_tcp_seq_lock(nrelay_conns_rn(seq));
+	for (n = 0; v && n < *pos; )
+		v = nrelay_conns_next(seq, v, &n);
+	return v;
+}
+
+static void nrelay_conns_stop(struct seq_file *seq, void *v)
+{
+	struct nrelay_conns_iter *it = seq->private;
+
+	if (it->udp)
+		rcu_read_unlock();
+	else
+		nrelay_tcp_seq_unlock(nrelay_conns_rn(seq));
+}
+
 static int nrelay_conns_show(struct seq_file *seq, void *v)
 {
-	struct nrelay_net *rn = nrelay_seq_rn(seq);
+	struct nrelay_conns_iter *it = seq->private;
 
-	seq_puts(seq, "proto client relay backend state up down age idle|expires\n");
-	nrelay_tcp_seq_show(seq, rn);
-	nrelay_udp_seq_show(seq, rn);
+	if (v == SEQ_START_TOKEN)
+		seq_puts(seq, "proto client relay backend state up down age idle|expires\n");
+	else if (it->udp)
+		nrelay_udp_seq_show(seq, nrelay_conns_rn(seq), v);
+	else
+		nrelay_tcp_seq_show(seq, v);
 	return 0;
 }
+
+static const struct seq_operations nrelay_conns_seq_ops = {
+	.start	= nrelay_conns_start,
+	.next	= nrelay_conns_next,
+	.stop	= nrelay_conns_stop,
+	.show	= nrelay_conns_show,
+};
 
 static int nrelay_stats_show(struct seq_file *seq, void *v)
 {
@@ -152,8 +219,8 @@ int nrelay_proc_init(struct nrelay_net *rn)
 	    !proc_create_net_single_write("control", 0666, dir,
 					  nrelay_control_show,
 					  nrelay_control_write, NULL) ||
-	    !proc_create_net_single("conns", 0444, dir, nrelay_conns_show,
-				    NULL) ||
+	    !proc_create_net("conns", 0440, dir, &nrelay_conns_seq_ops,
+			     sizeof(struct nrelay_conns_iter)) ||
 	    !proc_create_net_single("stats", 0444, dir, nrelay_stats_show,
 				    NULL)) {
 		nrelay_proc_exit(rn);

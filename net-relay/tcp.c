@@ -717,31 +717,54 @@ static const char *nrelay_conn_state(const struct nrelay_conn *conn)
 	return "established";
 }
 
-void nrelay_tcp_seq_show(struct seq_file *seq, struct nrelay_net *rn)
+/* /proc/net/relay/conns walks the relays under conns_lock, from
+ * nrelay_tcp_seq_lock() to nrelay_tcp_seq_unlock(), a read(2) at a time.
+ */
+void nrelay_tcp_seq_lock(struct nrelay_net *rn)
+	__acquires(&rn->conns_lock)
 {
+	spin_lock(&rn->conns_lock);
+}
+
+void nrelay_tcp_seq_unlock(struct nrelay_net *rn)
+	__releases(&rn->conns_lock)
+{
+	spin_unlock(&rn->conns_lock);
+}
+
+/* The relay after @v, the first if @v is NULL; NULL after the last. */
+void *nrelay_tcp_seq_next(struct nrelay_net *rn, void *v)
+{
+	struct nrelay_conn *conn = v;
+
+	if (!conn)
+		return list_first_entry_or_null(&rn->conns, struct nrelay_conn,
+						node);
+	if (list_is_last(&conn->node, &rn->conns))
+		return NULL;
+	return list_next_entry(conn, node);
+}
+
+void nrelay_tcp_seq_show(struct seq_file *seq, void *v)
+{
+	struct nrelay_conn *conn = v;
+	struct nrelay_addr local = {};
 	unsigned long now = jiffies;
-	struct nrelay_conn *conn;
 	char c[64], l[64], b[64];
 
-	spin_lock(&rn->conns_lock);
-	list_for_each_entry(conn, &rn->conns, node) {
-		struct nrelay_addr local = {};
-
-		if (test_bit(NRELAY_CONN_CONNECTED, &conn->flags)) {
-			smp_rmb();	/* pairs with nrelay_conn_check_connect() */
-			local = conn->local;
-		}
-		nrelay_addr_print(c, sizeof(c), &conn->client);
-		nrelay_addr_print(l, sizeof(l), &local);
-		nrelay_addr_print(b, sizeof(b), &conn->rule->backend);
-		seq_printf(seq, "tcp %s %s %s %s up=%llu down=%llu age=%lu idle=%lu\n",
-			   c, l, b, nrelay_conn_state(conn),
-			   READ_ONCE(conn->bytes[NRELAY_UP]),
-			   READ_ONCE(conn->bytes[NRELAY_DOWN]),
-			   (now - conn->created) / HZ,
-			   (now - READ_ONCE(conn->last_active)) / HZ);
+	if (test_bit(NRELAY_CONN_CONNECTED, &conn->flags)) {
+		smp_rmb();	/* pairs with nrelay_conn_check_connect() */
+		local = conn->local;
 	}
-	spin_unlock(&rn->conns_lock);
+	nrelay_addr_print(c, sizeof(c), &conn->client);
+	nrelay_addr_print(l, sizeof(l), &local);
+	nrelay_addr_print(b, sizeof(b), &conn->rule->backend);
+	seq_printf(seq, "tcp %s %s %s %s up=%llu down=%llu age=%lu idle=%lu\n",
+		   c, l, b, nrelay_conn_state(conn),
+		   READ_ONCE(conn->bytes[NRELAY_UP]),
+		   READ_ONCE(conn->bytes[NRELAY_DOWN]),
+		   (now - conn->created) / HZ,
+		   (now - READ_ONCE(conn->last_active)) / HZ);
 }
 
 int nrelay_tcp_init(void)

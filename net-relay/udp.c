@@ -715,36 +715,44 @@ void nrelay_udp_stop(struct nrelay_net *rn)
 	nrelay_udp_flush(&rn->udp, NULL);
 }
 
-void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn)
+/* /proc/net/relay/conns walks the mappings under RCU, bucket by bucket:
+ * the mapping after @m (the first from bucket *@b on if @m is NULL), its
+ * bucket in *@b.
+ */
+struct nrelay_udp_map *nrelay_udp_seq_next(struct nrelay_net *rn,
+					   struct nrelay_udp_map *m,
+					   unsigned int *b)
 {
-	unsigned long replied = READ_ONCE(rn->udp_timeout) * HZ;
-	unsigned long unreplied = READ_ONCE(rn->udp_unreplied_timeout) * HZ;
 	struct nrelay_udp_table *t = &rn->udp;
+	struct hlist_node *node;
+
+	node = m ? rcu_dereference(hlist_next_rcu(&m->orig_node)) :
+		   rcu_dereference(hlist_first_rcu(&t->orig[*b]));
+	while (!node && ++*b <= t->mask)
+		node = rcu_dereference(hlist_first_rcu(&t->orig[*b]));
+	return node ? hlist_entry(node, struct nrelay_udp_map, orig_node) :
+		      NULL;
+}
+
+void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn,
+			 struct nrelay_udp_map *m)
+{
+	bool answered = READ_ONCE(m->replied);
+	unsigned long timeout = (answered ? READ_ONCE(rn->udp_timeout) :
+				 READ_ONCE(rn->udp_unreplied_timeout)) * HZ;
 	unsigned long now = jiffies;
-	struct nrelay_udp_map *m;
+	unsigned long idle = now - READ_ONCE(m->last_used);
+	struct nrelay_addr relay = m->relay;
 	char c[64], r[64], b[64];
-	unsigned int i;
 
-	rcu_read_lock();
-	for (i = 0; i <= t->mask; i++) {
-		hlist_for_each_entry_rcu(m, &t->orig[i], orig_node) {
-			unsigned long idle = now - READ_ONCE(m->last_used);
-			bool answered = READ_ONCE(m->replied);
-			unsigned long timeout = answered ? replied : unreplied;
-			struct nrelay_addr relay = m->relay;
-
-			relay.ip = READ_ONCE(m->relay.ip);
-			nrelay_addr_print(c, sizeof(c), &m->client);
-			nrelay_addr_print(r, sizeof(r), &relay);
-			nrelay_addr_print(b, sizeof(b), &m->backend);
-			seq_printf(seq, "udp %s %s %s %s up=%lld down=%lld age=%lu expires=%lu\n",
-				   c, r, b, answered ? "replied" : "unreplied",
-				   atomic64_read(&m->bytes[NRELAY_UP]),
-				   atomic64_read(&m->bytes[NRELAY_DOWN]),
-				   (now - m->created) / HZ,
-				   idle < timeout ? (timeout - idle) / HZ : 0);
-		}
-		cond_resched_rcu();
-	}
-	rcu_read_unlock();
+	relay.ip = READ_ONCE(m->relay.ip);
+	nrelay_addr_print(c, sizeof(c), &m->client);
+	nrelay_addr_print(r, sizeof(r), &relay);
+	nrelay_addr_print(b, sizeof(b), &m->backend);
+	seq_printf(seq, "udp %s %s %s %s up=%lld down=%lld age=%lu expires=%lu\n",
+		   c, r, b, answered ? "replied" : "unreplied",
+		   atomic64_read(&m->bytes[NRELAY_UP]),
+		   atomic64_read(&m->bytes[NRELAY_DOWN]),
+		   (now - m->created) / HZ,
+		   idle < timeout ? (timeout - idle) / HZ : 0);
 }

@@ -59,6 +59,25 @@ maps=$(relay_stat udp_mappings)
 log "before rmmod: tcp_active=$tcp udp_mappings=$maps"
 # A datagram may get lost on the way (uml_switch); 1 % is no concern here.
 ((maps >= UDP_FLOWS * 99 / 100)) || fail "only $maps of $UDP_FLOWS UDP mappings were made"
+
+# conns is read a page at a time, each read walking back to its line: read
+# whole and 100 bytes at a time, it lists every relay and mapping, once. A
+# relay or mapping left from an earlier test may still go meanwhile: the
+# whole read is taken again, and the reads repeated while they differ.
+conns_keys() { gsh relay "$1 | awk 'NR > 1 { print \$1, \$2, \$3, \$4 }' | sort" ; }
+for try in 1 2 3; do
+	whole=$(conns_keys "cat $RELAY_PROC/conns")
+	small=$(conns_keys "dd if=$RELAY_PROC/conns bs=100 2> /dev/null")
+	again=$(conns_keys "cat $RELAY_PROC/conns")
+	[ "$whole" != "$again" ] || break
+	log "conns changed during reads $try, again"
+done
+[ "$whole" = "$again" ] || fail "conns changed between reads three times"
+lines=$(wc -l <<< "$whole")
+((lines >= tcp + maps)) || fail "conns has $lines lines for $tcp relays and $maps mappings"
+[ "$small" = "$whole" ] ||
+	fail "conns read 100 bytes at a time differs from conns read whole: $(diff <(echo "$whole") <(echo "$small") | head -n 6)"
+[ -z "$(uniq -d <<< "$whole")" ] || fail "conns lists a relay or mapping twice"
 stab_snapshot loaded
 
 t0=$(now_ms)
