@@ -344,7 +344,7 @@ static void nrelay_test_table_port_busy(struct kunit *test)
 				  ip4("198.51.100.1"), 10, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_NE(test, ntohs(m->relay.port), 40000);
-	KUNIT_EXPECT_EQ(test, m->relay.ip, ip4("198.51.100.1"));
+	KUNIT_EXPECT_EQ(test, ntohl(m->relay.ip), ntohl(ip4("198.51.100.1")));
 	nrelay_test_table_del(tt);
 }
 

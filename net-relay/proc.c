@@ -116,10 +116,10 @@ static int nrelay_control_write(struct file *file, char *buf, size_t size)
 	return err;
 }
 
-/* conns: a header, the TCP relays (under conns_lock), then the UDP
- * mappings (under RCU), a line each and a read(2) at a time, rather than
- * everything into one buffer under one lock. A read goes back to its
- * line by walking to it again.
+/* conns: a header, the TCP relays, then the UDP mappings, a line each
+ * and a read(2) at a time (under conns_lock and RCU), rather than
+ * everything into one buffer under one lock. A read goes back to its line
+ * by walking to it again.
  */
 struct nrelay_conns_iter {
 	struct seq_net_private p;	/* first, for seq_file_net() */
@@ -143,34 +143,31 @@ static void *nrelay_conns_next(struct seq_file *seq, void *v, loff_t *pos)
 	v = nrelay_tcp_seq_next(rn, v == SEQ_START_TOKEN ? NULL : v);
 	if (v)
 		return v;
-	nrelay_tcp_seq_unlock(rn);
-	rcu_read_lock();
 	it->udp = true;
 	it->bucket = 0;
 	return nrelay_udp_seq_next(rn, NULL, &it->bucket);
 }
 
 static void *nrelay_conns_start(struct seq_file *seq, loff_t *pos)
+	__acquires(RCU)
 {
 	struct nrelay_conns_iter *it = seq->private;
 	void *v = SEQ_START_TOKEN;
 	loff_t n;
 
-	it->udp = false;
+	rcu_read_lock();
 	nrelay_tcp_seq_lock(nrelay_conns_rn(seq));
+	it->udp = false;
 	for (n = 0; v && n < *pos; )
 		v = nrelay_conns_next(seq, v, &n);
 	return v;
 }
 
 static void nrelay_conns_stop(struct seq_file *seq, void *v)
+	__releases(RCU)
 {
-	struct nrelay_conns_iter *it = seq->private;
-
-	if (it->udp)
-		rcu_read_unlock();
-	else
-		nrelay_tcp_seq_unlock(nrelay_conns_rn(seq));
+	nrelay_tcp_seq_unlock(nrelay_conns_rn(seq));
+	rcu_read_unlock();
 }
 
 static int nrelay_conns_show(struct seq_file *seq, void *v)
