@@ -50,4 +50,4 @@ stab_serves
 stab_settle 30
 stab_snapshot after
 stab_compare before after
-note "${random%%;*}; parallel 4x$PAR_WRITES writes + 2 readers; unprivileged: EPERM; seed $SEED"
+note "${random%%;*}; parallel 4x$PAR_WRITES writes + 2 readers; unprivileged: EPERM, conns EACCES; seed $SEED"

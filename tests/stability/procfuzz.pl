@@ -19,10 +19,11 @@
 #       models must be what rules reads back
 #   procfuzz.pl unpriv
 #       (as a user without CAP_NET_ADMIN) every write is EPERM, reads work
+#       but of conns, which names every client: EACCES (mode 0440)
 # Prints a summary and "violations N"; exits 1 on any violation.
 use strict;
 use warnings;
-use Errno qw(EINVAL EEXIST ENOENT EADDRINUSE EADDRNOTAVAIL EAFNOSUPPORT EPERM ENOMEM);
+use Errno qw(EINVAL EEXIST ENOENT EADDRINUSE EADDRNOTAVAIL EAFNOSUPPORT EPERM ENOMEM EACCES);
 
 $| = 1;
 my $DIR = '/proc/net/relay';
@@ -309,8 +310,13 @@ sub mode_unpriv {
 		violation("unprivileged write '" . show($t->[1]) . "' to $t->[0]: " . ($err ? "$!" : 'accepted') . ", expected EPERM")
 			unless $err == EPERM;
 	}
-	for my $file (qw(rules control conns stats)) {
+	for my $file (qw(rules control stats)) {
 		open(my $f, '<', "$DIR/$file") or violation("unprivileged read of $file: $!");
+	}
+	if (open(my $f, '<', "$DIR/conns")) {
+		violation("unprivileged read of conns: allowed, expected EACCES");
+	} elsif ($! != EACCES) {
+		violation("unprivileged read of conns: $!, expected EACCES");
 	}
 	print "unpriv: " . scalar(@tries) . " writes tried\n";
 }
