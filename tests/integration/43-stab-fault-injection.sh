@@ -48,28 +48,49 @@ stab_snapshot before
 stat3() { echo "$(relay_stat tcp_alloc_failed) $(relay_stat udp_alloc_failed) $(relay_stat udp_mappings_created)"; }
 
 # --- 1. failslab on the relay's caches ---------------------------------------
+# Two budgets, one after the other, so that both caches see failures however
+# fast the load runs: half while only the load runs (TCP relays, and the DNS
+# load's flows), half while new UDP flows arrive at 500/s. Between them
+# probability 0 stops injection (times is only decremented on a failure), so
+# the count read then is exact.
+failslab_arm()
+{
+	# shellcheck disable=SC2016 # expanded in the guest
+	gsh relay '
+		d=/sys/kernel/debug/failslab
+		echo Y > $d/cache-filter; echo N > $d/ignore-gfp-wait; echo N > $d/task-filter
+		echo 0 > $d/space; echo 1 > $d/interval; echo 1 > $d/verbose
+		echo "$1" > $d/times; echo 25 > $d/probability' "$1" ||
+		fail "cannot set up failslab in the relay guest"
+}
+# failslab_pause: no more failures; prints what is left of the budget.
+failslab_pause()
+{
+	gsh relay 'echo 0 > /sys/kernel/debug/failslab/probability; cat /sys/kernel/debug/failslab/times'
+}
 read -r tcp0 udp0 made0 < <(stat3)
-# shellcheck disable=SC2016 # expanded in the guest
-gsh relay '
-	d=/sys/kernel/debug/failslab
-	echo Y > $d/cache-filter; echo N > $d/ignore-gfp-wait; echo N > $d/task-filter
-	echo 0 > $d/space; echo 1 > $d/interval; echo 1 > $d/verbose
-	echo "$1" > $d/times; echo 25 > $d/probability' "$SLAB_TIMES" ||
-	fail "cannot set up failslab in the relay guest"
+tcp_budget=$((SLAB_TIMES / 2))
+failslab_arm "$tcp_budget"
 stab_load_start 120
-# TCP first: the UDP flows below use up the failures fast.
-sleep 6
+for _ in $(seq 60); do
+	[ "$(gexec relay cat $DBG/failslab/times)" = 0 ] && break
+	sleep 1
+done
+left=$(failslab_pause)
+injected=$((tcp_budget - left))
+udp_budget=$((SLAB_TIMES - tcp_budget))
+failslab_arm "$udp_budget"
 out=$(EXEC_TIMEOUT=60 gexec client perl "$GSTAB/udpraw.pl" flows "$CLIENT_IP" "$RELAY_FRONT" 53 30000 1500 500) ||
 	fail "UDP flows: $out"
-sleep 5
-left=$(gexec relay cat $DBG/failslab/times)
+sleep 2
+left=$(failslab_pause)
+injected=$((injected + udp_budget - left))
 stab_fault_off
 stab_load_stop
 read -r tcp1 udp1 made1 < <(stat3)
-injected=$((SLAB_TIMES - left))
 counted=$((tcp1 - tcp0 + udp1 - udp0))
 log "failslab: $injected failures injected; tcp_alloc_failed +$((tcp1 - tcp0)), udp_alloc_failed +$((udp1 - udp0)), mappings made +$((made1 - made0))"
-((injected > 0)) || fail "failslab injected nothing (times still $left)"
+((injected > 0)) || fail "failslab injected nothing"
 ((tcp1 > tcp0)) || fail "failslab: no nrelay_conn failure was counted in tcp_alloc_failed"
 ((udp1 > udp0)) || fail "failslab: no nrelay_udp_map failure was counted in udp_alloc_failed"
 [ "$counted" = "$injected" ] ||
