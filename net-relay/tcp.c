@@ -43,6 +43,7 @@ enum nrelay_side_id {
 };
 
 enum nrelay_conn_flag {
+	NRELAY_CONN_SETUP,	/* the accept work is still setting it up */
 	NRELAY_CONN_CONNECTED,	/* the backend accepted our connect */
 	NRELAY_CONN_ABORT,	/* reset both sides at the next run */
 	NRELAY_CONN_TIMEOUT,	/* the abort comes from a timeout */
@@ -392,6 +393,15 @@ static void nrelay_conn_work(struct work_struct *work)
 
 	if (test_bit(NRELAY_CONN_DEAD, &conn->flags))
 		goto out;
+	/* A client segment handled on another CPU can queue us while the
+	 * accept work is between hooking the client and issuing the
+	 * connect: the backend, still in CLOSE, would read as refused and
+	 * the pair be freed under the accept work. Leave the pair alone
+	 * until set-up is complete; the accept work queues us then, and
+	 * every flag set meanwhile is still there.
+	 */
+	if (test_bit_acquire(NRELAY_CONN_SETUP, &conn->flags))
+		goto out;
 	if (test_bit(NRELAY_CONN_FAILED, &conn->flags)) {
 		nrelay_conn_fail(conn, -ECONNREFUSED);
 		goto out;
@@ -477,6 +487,7 @@ static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
 
 	conn->rn = rn;
 	conn->rule = rule;
+	__set_bit(NRELAY_CONN_SETUP, &conn->flags);
 	INIT_WORK(&conn->work, nrelay_conn_work);
 	refcount_set(&conn->ref, 1);
 	conn->created = jiffies;
@@ -506,7 +517,10 @@ static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
 	err = kernel_connect(bsock, (struct sockaddr *)&ss, len, O_NONBLOCK);
 	if (err && err != -EINPROGRESS)
 		set_bit(NRELAY_CONN_FAILED, &conn->flags);
-	/* Data may have arrived before the callbacks were ours. */
+	/* Publishes the set-up to the work; see nrelay_conn_work(). Data
+	 * may have arrived before the callbacks were ours: run it once.
+	 */
+	clear_bit_unlock(NRELAY_CONN_SETUP, &conn->flags);
 	nrelay_conn_queue(conn);
 	return;
 

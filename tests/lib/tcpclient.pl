@@ -25,6 +25,11 @@
 #   tcpclient.pl closed HOST PORT LIMIT_MS
 #       connect and wait for the peer to close (EOF or reset) without sending
 #       anything; fails when that takes longer than LIMIT_MS.
+#   tcpclient.pl burst  HOST PORT CONNS SECONDS
+#       CONNS connections opened at once to a relay whose backend fails;
+#       each trickles a byte every 20 ms from the moment it is connected
+#       until the relay ends it (EOF or reset). Fails when one is still
+#       open after SECONDS or when one gets data back.
 #   tcpclient.pl slow   HOST PORT PATH PAUSE RATE
 #       a slow reader: HTTP/1.0 GET of PATH, then nothing read for PAUSE
 #       seconds, then RATE bytes a second for as long again, then the rest
@@ -279,6 +284,35 @@ sub mode_closed {
 	return ($how ne 'not closed' && $how !~ /^data/ && $ms <= $limit_ms) ? 0 : 1;
 }
 
+sub mode_burst {
+	my ($host, $port, $conns, $secs) = @_;
+	# fileno => socket, and those whose connect completed
+	my %open = map { my $s = connect_nb($host, $port); (fileno($s) => $s) } 1 .. $conns;
+	my %connected;
+	my ($reset, $eof, $data) = (0, 0, 0);
+	my $end = now() + $secs;
+	while (%open && now() < $end) {
+		my $wsel = IO::Select->new(map { $open{$_} } grep { !$connected{$_} } keys %open);
+		$connected{fileno($_)} = 1 for $wsel->can_write(0);
+		for my $s (IO::Select->new(values %open)->can_read(0.02)) {
+			my $buf;
+			my $n = sysread($s, $buf, 4096);
+			next if !defined $n && ($! == EAGAIN || $! == EINTR);
+			if (!defined $n) { $reset++; }
+			elsif ($n == 0) { $eof++; }
+			else { $data++; }
+			delete $open{fileno($s)};
+			close $s;
+		}
+		# A write that fails is a reset: the next read counts it.
+		syswrite($open{$_}, 'x') for grep { $connected{$_} } keys %open;
+	}
+	my $left = keys %open;
+	close $_ for values %open;
+	print "burst: $conns connections: $reset reset, $eof EOF, $data got data, $left still open after $secs s\n";
+	return ($left || $data) ? 1 : 0;
+}
+
 sub mode_slow {
 	my ($host, $port, $path, $pause, $rate) = @_;
 	my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
@@ -310,7 +344,7 @@ sub mode_slow {
 my $mode = shift // '';
 my %modes = (conc => [\&mode_conc, 4], seq => [\&mode_seq, 3],
 	     hold => [\&mode_hold, 4], closed => [\&mode_closed, 3],
-	     slow => [\&mode_slow, 5]);
-die "usage: tcpclient.pl conc|seq|hold|closed|slow HOST PORT ...\n"
+	     burst => [\&mode_burst, 4], slow => [\&mode_slow, 5]);
+die "usage: tcpclient.pl conc|seq|hold|closed|burst|slow HOST PORT ...\n"
 	unless $modes{$mode} && @ARGV == $modes{$mode}[1];
 exit $modes{$mode}[0]->(@ARGV);
