@@ -80,6 +80,39 @@ static struct nrelay_rule *nrelay_rule_find(struct nrelay_net *rn,
 	return NULL;
 }
 
+/* A namespace pays for what a protocol's relay costs (netfilter hooks
+ * and IPv4 defragmentation of all its traffic, the UDP table, periodic
+ * works) only while it is running with rules of that protocol: one that
+ * relays nothing, as most containers on a host with the module loaded,
+ * pays nothing. Called under rn->lock after each change of either;
+ * only switching on can fail.
+ */
+static int nrelay_engage(struct nrelay_net *rn)
+{
+	bool tcp = rn->running && rn->nrules[NRELAY_TCP];
+	bool udp = rn->running && rn->nrules[NRELAY_UDP];
+	int err;
+
+	if (udp != rn->udp_engaged) {
+		if (udp) {
+			err = nrelay_udp_start(rn);
+			if (err)
+				return err;
+		} else {
+			nrelay_udp_stop(rn);
+		}
+		rn->udp_engaged = udp;
+	}
+	if (tcp != rn->tcp_engaged) {
+		if (tcp)
+			nrelay_tcp_start(rn);
+		else
+			nrelay_tcp_stop(rn);
+		rn->tcp_engaged = tcp;
+	}
+	return 0;
+}
+
 static int nrelay_rule_add(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 {
 	struct nrelay_rule *r;
@@ -91,6 +124,13 @@ static int nrelay_rule_add(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 		if (nrelay_rule_clash(r, cmd))
 			return -EADDRINUSE;
 
+	/* TCP's bind() says this for its listeners. KUnit's rule sets
+	 * have no namespace.
+	 */
+	if (cmd->proto == NRELAY_UDP && rn->net &&
+	    !nrelay_udp_listen_local(rn->net, &cmd->listen))
+		return -EADDRNOTAVAIL;
+
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
@@ -99,12 +139,15 @@ static int nrelay_rule_add(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 	r->listen = cmd->listen;
 	r->backend = cmd->backend;
 
-	if (rn->running && r->proto == NRELAY_TCP) {
+	rn->nrules[r->proto]++;
+	err = nrelay_engage(rn);
+	if (!err && rn->running && r->proto == NRELAY_TCP)
 		err = nrelay_tcp_listen(r);
-		if (err) {
-			kfree(r);
-			return err;
-		}
+	if (err) {
+		rn->nrules[r->proto]--;
+		nrelay_engage(rn);
+		kfree(r);
+		return err;
 	}
 	list_add_tail_rcu(&r->node, &rn->rules);
 	return 0;
@@ -123,6 +166,7 @@ static void nrelay_rule_retire(struct nrelay_net *rn, struct nrelay_rule *r)
 	} else {
 		nrelay_udp_flush(&rn->udp, r);
 	}
+	rn->nrules[r->proto]--;
 	kfree_rcu(r, rcu);
 }
 
@@ -132,6 +176,7 @@ static void nrelay_rule_del(struct nrelay_net *rn, struct nrelay_rule *r)
 	if (r->proto == NRELAY_UDP)
 		synchronize_net();
 	nrelay_rule_retire(rn, r);
+	nrelay_engage(rn);
 }
 
 /* All rules at once: one grace period for all, not one per UDP rule. */
@@ -143,6 +188,7 @@ static void nrelay_rules_flush(struct nrelay_net *rn)
 	list_splice_init_rcu(&rn->rules, &gone, synchronize_net);
 	list_for_each_entry_safe(r, tmp, &gone, node)
 		nrelay_rule_retire(rn, r);
+	nrelay_engage(rn);
 }
 
 /**
@@ -187,8 +233,8 @@ static void nrelay_stop_locked(struct nrelay_net *rn)
 	list_for_each_entry(r, &rn->rules, node)
 		if (r->lsock)
 			nrelay_tcp_unlisten(r);
-	nrelay_tcp_stop(rn);
-	nrelay_udp_stop(rn);
+	nrelay_engage(rn);
+	nrelay_tcp_close_conns(rn, NULL);
 }
 
 static int nrelay_start_locked(struct nrelay_net *rn)
@@ -198,11 +244,12 @@ static int nrelay_start_locked(struct nrelay_net *rn)
 
 	if (rn->running)
 		return 0;
-	err = nrelay_udp_start(rn);
-	if (err)
-		return err;
-	nrelay_tcp_start(rn);
 	WRITE_ONCE(rn->running, true);
+	err = nrelay_engage(rn);
+	if (err) {
+		WRITE_ONCE(rn->running, false);
+		return err;
+	}
 	list_for_each_entry(r, &rn->rules, node) {
 		if (r->proto != NRELAY_TCP)
 			continue;
@@ -276,27 +323,18 @@ static int __net_init nrelay_net_init(struct net *net)
 	INIT_LIST_HEAD(&rn->rules);
 	nrelay_sources_init(&rn->sources);
 	nrelay_tcp_net_init(rn);
-	err = nrelay_udp_net_init(rn);
-	if (err)
-		return err;
+	nrelay_udp_net_init(rn);
+	/* Started, with nothing to do until its first rule. */
+	rn->running = true;
 	err = nrelay_sysctl_init(rn);
 	if (err)
-		goto err_udp;
+		return err;
 	err = nrelay_proc_init(rn);
-	if (err)
-		goto err_sysctl;
-	err = nrelay_start(rn);
-	if (err)
-		goto err_proc;
+	if (err) {
+		nrelay_sysctl_exit(rn);
+		return err;
+	}
 	return 0;
-
-err_proc:
-	nrelay_proc_exit(rn);
-err_sysctl:
-	nrelay_sysctl_exit(rn);
-err_udp:
-	nrelay_udp_net_exit(rn);
-	return err;
 }
 
 static void __net_exit nrelay_net_exit(struct net *net)

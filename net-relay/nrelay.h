@@ -162,7 +162,10 @@ struct nrelay_net {
 	struct net *net;
 	struct mutex lock;		/* rules writers, start/stop */
 	struct list_head rules;
-	bool running;
+	unsigned int nrules[2];		/* per enum nrelay_proto */
+	bool running;			/* started (the default) */
+	bool tcp_engaged;		/* see nrelay_engage() */
+	bool udp_engaged;
 
 	struct nrelay_sources sources;
 
@@ -173,6 +176,7 @@ struct nrelay_net {
 	struct delayed_work tcp_gc;
 
 	struct nrelay_udp_table udp;
+	bool udp_ready;			/* @udp is set up */
 	struct nf_hook_ops *udp_hooks;
 	struct delayed_work udp_gc;
 
@@ -270,7 +274,9 @@ void nrelay_tcp_seq_show(struct seq_file *seq, void *v);
 /* udp.c: the packet path */
 int nrelay_udp_start(struct nrelay_net *rn);
 void nrelay_udp_stop(struct nrelay_net *rn);
-int nrelay_udp_net_init(struct nrelay_net *rn);
+void nrelay_udp_net_init(struct nrelay_net *rn);
+bool nrelay_udp_listen_local(struct net *net, const struct nrelay_addr *a);
+int nrelay_udp_table_setup(struct nrelay_net *rn);
 void nrelay_udp_net_exit(struct nrelay_net *rn);
 struct nrelay_udp_map *nrelay_udp_seq_next(struct nrelay_net *rn,
 					   struct nrelay_udp_map *m,

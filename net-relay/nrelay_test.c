@@ -1193,7 +1193,8 @@ static struct nrelay_net *nrelay_test_rn_new(struct kunit *test)
 	INIT_LIST_HEAD(&rn->rules);
 	nrelay_tcp_net_init(rn);
 	nrelay_sources_init(&rn->sources);
-	KUNIT_ASSERT_EQ(test, 0, nrelay_udp_net_init(rn));
+	nrelay_udp_net_init(rn);
+	KUNIT_ASSERT_EQ(test, 0, nrelay_udp_table_setup(rn));
 	rn->udp_timeout = 30;
 	rn->udp_max_per_source = 64;
 	rn->udp_unreplied_timeout = 5;

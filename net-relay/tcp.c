@@ -705,7 +705,6 @@ void nrelay_tcp_start(struct nrelay_net *rn)
 void nrelay_tcp_stop(struct nrelay_net *rn)
 {
 	cancel_delayed_work_sync(&rn->tcp_gc);
-	nrelay_tcp_close_conns(rn, NULL);
 }
 
 void nrelay_tcp_net_init(struct nrelay_net *rn)
@@ -714,7 +713,8 @@ void nrelay_tcp_net_init(struct nrelay_net *rn)
 	INIT_LIST_HEAD(&rn->conns);
 	atomic_set(&rn->tcp_active, 0);
 	init_waitqueue_head(&rn->conns_wait);
-	INIT_DELAYED_WORK(&rn->tcp_gc, nrelay_tcp_gc);
+	/* Deferrable: an idle CPU is not woken to look for timeouts. */
+	INIT_DEFERRABLE_WORK(&rn->tcp_gc, nrelay_tcp_gc);
 }
 
 static const char *nrelay_conn_state(const struct nrelay_conn *conn)

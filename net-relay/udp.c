@@ -653,17 +653,57 @@ static void nrelay_udp_gc(struct work_struct *work)
 	queue_delayed_work(nrelay_wq, &rn->udp_gc, HZ / NRELAY_UDP_GC_SLICES);
 }
 
-int nrelay_udp_net_init(struct nrelay_net *rn)
+/**
+ * nrelay_udp_listen_local - whether a UDP rule may listen on @a
+ * @net: the rule's namespace
+ * @a: the listen address
+ *
+ * What inet_bind() allows TCP's listeners: the wildcard, a local,
+ * broadcast or multicast address, or any with ip_nonlocal_bind. The
+ * hooks see forwarded traffic too: without this check a rule could take
+ * over datagrams that only pass through.
+ */
+bool nrelay_udp_listen_local(struct net *net, const struct nrelay_addr *a)
+{
+	int type;
+
+	if (nrelay_addr_is_any(a) ||
+	    READ_ONCE(net->ipv4.sysctl_ip_nonlocal_bind))
+		return true;
+	type = inet_addr_type(net, a->ip);
+	return type == RTN_LOCAL || type == RTN_BROADCAST ||
+	       type == RTN_MULTICAST;
+}
+
+void nrelay_udp_net_init(struct nrelay_net *rn)
+{
+	/* Deferrable: an idle CPU is not woken to expire mappings. */
+	INIT_DEFERRABLE_WORK(&rn->udp_gc, nrelay_udp_gc);
+}
+
+/**
+ * nrelay_udp_table_setup - make the namespace's mapping table
+ * @rn: the namespace's relay; its lock is held
+ *
+ * Made when UDP is first relayed in the namespace, kept until it goes:
+ * conns may read it at any time.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nrelay_udp_table_setup(struct nrelay_net *rn)
 {
 	int err;
 
-	INIT_DELAYED_WORK(&rn->udp_gc, nrelay_udp_gc);
+	if (rn->udp_ready)
+		return 0;
 	err = nrelay_udp_table_init(&rn->udp, 4096);
 	if (err)
 		return err;
 	rn->udp.port_busy = nrelay_udp_port_busy;
 	rn->udp.sources = &rn->sources;
 	rn->udp.max_per_source = &rn->udp_max_per_source;
+	/* Publishes the table to conns readers: nrelay_udp_seq_next(). */
+	smp_store_release(&rn->udp_ready, true);
 	return 0;
 }
 
@@ -677,6 +717,9 @@ int nrelay_udp_start(struct nrelay_net *rn)
 	unsigned int i;
 	int err;
 
+	err = nrelay_udp_table_setup(rn);
+	if (err)
+		return err;
 	rn->udp_hooks = kmemdup(nrelay_udp_hook_ops,
 				sizeof(nrelay_udp_hook_ops), GFP_KERNEL);
 	if (!rn->udp_hooks)
@@ -726,6 +769,11 @@ struct nrelay_udp_map *nrelay_udp_seq_next(struct nrelay_net *rn,
 	struct nrelay_udp_table *t = &rn->udp;
 	struct hlist_node *node;
 
+	/* The table is complete once this reads true: pairs with the
+	 * release in nrelay_udp_table_setup().
+	 */
+	if (!smp_load_acquire(&rn->udp_ready))
+		return NULL;
 	node = m ? rcu_dereference(hlist_next_rcu(&m->orig_node)) :
 		   rcu_dereference(hlist_first_rcu(&t->orig[*b]));
 	while (!node && ++*b <= t->mask)

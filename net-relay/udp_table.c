@@ -402,6 +402,8 @@ unsigned int nrelay_udp_flush(struct nrelay_udp_table *t,
 	struct hlist_node *tmp;
 	unsigned int b, n = 0;
 
+	if (!t->orig)		/* never set up */
+		return 0;
 	for (b = 0; b <= t->mask; b++) {
 		if (hlist_empty(&t->orig[b]))
 			continue;
