@@ -9,6 +9,7 @@
 
 #define pr_fmt(fmt) "net_relay: " fmt
 
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
@@ -131,7 +132,10 @@ static int nrelay_rule_add(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 	    !nrelay_udp_listen_local(rn->net, &cmd->listen))
 		return -EADDRNOTAVAIL;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (rn->nrules[NRELAY_TCP] + rn->nrules[NRELAY_UDP] >=
+	    READ_ONCE(rn->max_rules))
+		return -ENOSPC;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	r->rn = rn;
@@ -319,6 +323,12 @@ static int __net_init nrelay_net_init(struct net *net)
 	int err;
 
 	rn->net = net;
+	/* What the relay allocates for a namespace, also in softirq and
+	 * in its works, is charged to the memory cgroup the namespace was
+	 * made in (a container's). The initial one is the host's.
+	 */
+	if (!net_eq(net, &init_net))
+		rn->memcg = get_mem_cgroup_from_mm(current->mm);
 	mutex_init(&rn->lock);
 	INIT_LIST_HEAD(&rn->rules);
 	nrelay_sources_init(&rn->sources);
@@ -328,13 +338,17 @@ static int __net_init nrelay_net_init(struct net *net)
 	rn->running = true;
 	err = nrelay_sysctl_init(rn);
 	if (err)
-		return err;
+		goto err_memcg;
 	err = nrelay_proc_init(rn);
-	if (err) {
-		nrelay_sysctl_exit(rn);
-		return err;
-	}
+	if (err)
+		goto err_sysctl;
 	return 0;
+
+err_sysctl:
+	nrelay_sysctl_exit(rn);
+err_memcg:
+	mem_cgroup_put(rn->memcg);
+	return err;
 }
 
 static void __net_exit nrelay_net_exit(struct net *net)
@@ -348,6 +362,7 @@ static void __net_exit nrelay_net_exit(struct net *net)
 	nrelay_rules_flush(rn);
 	mutex_unlock(&rn->lock);
 	nrelay_udp_net_exit(rn);
+	mem_cgroup_put(rn->memcg);
 }
 
 static struct pernet_operations nrelay_net_ops = {

@@ -160,6 +160,7 @@ struct nrelay_udp_map {
 
 struct nrelay_net {
 	struct net *net;
+	struct mem_cgroup *memcg;	/* charged for it; NULL: none */
 	struct mutex lock;		/* rules writers, start/stop */
 	struct list_head rules;
 	unsigned int nrules[2];		/* per enum nrelay_proto */
@@ -190,6 +191,7 @@ struct nrelay_net {
 	int udp_unreplied_timeout;
 	int udp_max_mappings;
 	int udp_max_per_source;
+	int max_rules;
 	struct ctl_table_header *sysctl_hdr;
 
 	struct proc_dir_entry *proc_dir;

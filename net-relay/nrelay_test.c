@@ -1198,6 +1198,7 @@ static struct nrelay_net *nrelay_test_rn_new(struct kunit *test)
 	rn->udp_timeout = 30;
 	rn->udp_max_per_source = 64;
 	rn->udp_unreplied_timeout = 5;
+	rn->max_rules = 64;
 	return rn;
 }
 
@@ -1336,6 +1337,27 @@ static void nrelay_test_exec_del_udp_maps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, nrelay_test_exec(test, rn, "flush"));
 	KUNIT_EXPECT_EQ(test, atomic_read(&rn->udp.count), 0);
 	nrelay_test_rn_del(test, rn);
+}
+
+/* max_rules bounds the rule set; a refused add changes nothing. */
+static void nrelay_test_exec_max_rules(struct kunit *test)
+{
+	struct nrelay_net *rn = nrelay_test_rn_new(test);
+
+	rn->max_rules = 2;
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn, "add udp 53 198.51.100.2:53"));
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn, "add tcp 80 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, -ENOSPC,
+			nrelay_test_exec(test, rn, "add tcp 81 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, 2, rn->nrules[NRELAY_TCP] + rn->nrules[NRELAY_UDP]);
+	KUNIT_EXPECT_NULL(test, nrelay_test_rule_nth(rn, 2));
+	KUNIT_EXPECT_EQ(test, 0, nrelay_test_exec(test, rn, "del udp 53"));
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn, "add tcp 81 198.51.100.2:80"));
+	nrelay_test_rn_del(test, rn);
+	KUNIT_EXPECT_EQ(test, 0, rn->nrules[NRELAY_TCP] + rn->nrules[NRELAY_UDP]);
 }
 
 /* Start and stop are idempotent; neither touches a relay in that state. */
@@ -1490,6 +1512,7 @@ static struct kunit_suite nrelay_udp_table_suite = {
 static struct kunit_case nrelay_core_cases[] = {
 	KUNIT_CASE(nrelay_test_exec_add_del),
 	KUNIT_CASE(nrelay_test_exec_del_udp_maps),
+	KUNIT_CASE(nrelay_test_exec_max_rules),
 	KUNIT_CASE(nrelay_test_start_stop_idempotent),
 	KUNIT_CASE(nrelay_test_seq_show),
 	{}

@@ -78,6 +78,9 @@ static int nrelay_rules_write(struct file *file, char *buf, size_t size)
 		case -EADDRNOTAVAIL:
 			why = "the listen address is not local";
 			break;
+		case -ENOSPC:
+			why = "the namespace has net.relay.max_rules rules";
+			break;
 		default:
 			why = "cannot apply the rule";
 		}

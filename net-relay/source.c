@@ -74,7 +74,7 @@ struct nrelay_source *nrelay_source_get(struct nrelay_sources *s,
 	hlist_for_each_entry(src, head, node)
 		if (nrelay_addr_equal(&src->addr, &key))
 			goto found;
-	src = kzalloc(sizeof(*src), GFP_ATOMIC);
+	src = kzalloc(sizeof(*src), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!src)
 		goto out;
 	src->addr = key;

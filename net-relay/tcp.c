@@ -24,6 +24,7 @@
 
 #define pr_fmt(fmt) "net_relay: " fmt
 
+#include <linux/memcontrol.h>
 #include <linux/net.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -452,7 +453,7 @@ static void nrelay_child_restore(struct socket *sock, struct nrelay_rule *rule)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
-static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
+static void nrelay_conn_setup(struct nrelay_rule *rule, struct socket *csock)
 {
 	struct nrelay_net *rn = rule->rn;
 	struct nrelay_source *source;
@@ -475,7 +476,7 @@ static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
 		nrelay_stat_inc(rn, NRELAY_STAT_TCP_SOURCE_LIMIT);
 		goto reset;
 	}
-	conn = kmem_cache_zalloc(nrelay_conn_cache, GFP_KERNEL);
+	conn = kmem_cache_zalloc(nrelay_conn_cache, GFP_KERNEL_ACCOUNT);
 	if (!conn)
 		goto no_mem;
 	err = sock_create_kern(rn->net, rule->backend.family, SOCK_STREAM,
@@ -531,6 +532,15 @@ reset:
 	nrelay_child_restore(csock, rule);
 	sock_no_linger(csock->sk);
 	sock_release(csock);
+}
+
+/* The workqueue belongs to no memory cgroup: charge the namespace's. */
+static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
+{
+	struct mem_cgroup *memcg = set_active_memcg(rule->rn->memcg);
+
+	nrelay_conn_setup(rule, csock);
+	set_active_memcg(memcg);
 }
 
 static void nrelay_accept_work(struct work_struct *work)
@@ -783,7 +793,7 @@ void nrelay_tcp_seq_show(struct seq_file *seq, void *v)
 
 int nrelay_tcp_init(void)
 {
-	nrelay_conn_cache = KMEM_CACHE(nrelay_conn, 0);
+	nrelay_conn_cache = KMEM_CACHE(nrelay_conn, SLAB_ACCOUNT);
 	return nrelay_conn_cache ? 0 : -ENOMEM;
 }
 

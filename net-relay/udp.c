@@ -39,6 +39,7 @@
 #include <linux/icmp.h>
 #include <linux/inetdevice.h>
 #include <linux/ip.h>
+#include <linux/memcontrol.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/seq_file.h>
@@ -260,12 +261,15 @@ static unsigned int nrelay_udp_from_client(struct nrelay_net *rn,
 	nrelay_addr_v4(&service, iph->daddr, uh->dest);
 	m = nrelay_udp_lookup_orig(&rn->udp, &client, &service);
 	if (!m) {
+		struct mem_cgroup *memcg = set_active_memcg(rn->memcg);
+
 		err = 0;
 		m = nrelay_udp_map_create(&rn->udp, rule, &client, &service,
 					  nrelay_udp_route_src(rn->net,
 							       rule->backend.ip),
 					  READ_ONCE(rn->udp_max_mappings),
 					  jiffies, &err);
+		set_active_memcg(memcg);
 		if (err == -ENOSPC)
 			return nrelay_udp_drop(rn, NRELAY_STAT_UDP_TABLE_FULL);
 		if (err == -EADDRNOTAVAIL)
@@ -721,7 +725,8 @@ int nrelay_udp_start(struct nrelay_net *rn)
 	if (err)
 		return err;
 	rn->udp_hooks = kmemdup(nrelay_udp_hook_ops,
-				sizeof(nrelay_udp_hook_ops), GFP_KERNEL);
+				sizeof(nrelay_udp_hook_ops),
+				GFP_KERNEL_ACCOUNT);
 	if (!rn->udp_hooks)
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(nrelay_udp_hook_ops); i++)

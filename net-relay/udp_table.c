@@ -39,7 +39,7 @@ static struct kmem_cache *nrelay_map_cache __read_mostly;
 
 int nrelay_udp_cache_init(void)
 {
-	nrelay_map_cache = KMEM_CACHE(nrelay_udp_map, 0);
+	nrelay_map_cache = KMEM_CACHE(nrelay_udp_map, SLAB_ACCOUNT);
 	return nrelay_map_cache ? 0 : -ENOMEM;
 }
 
@@ -84,8 +84,9 @@ int nrelay_udp_table_init(struct nrelay_udp_table *t, unsigned int buckets)
 
 	if (!is_power_of_2(buckets))
 		return -EINVAL;
-	t->orig = kvmalloc_array(buckets, sizeof(*t->orig), GFP_KERNEL);
-	t->reply = kvmalloc_array(buckets, sizeof(*t->reply), GFP_KERNEL);
+	t->orig = kvmalloc_array(buckets, sizeof(*t->orig), GFP_KERNEL_ACCOUNT);
+	t->reply = kvmalloc_array(buckets, sizeof(*t->reply),
+				  GFP_KERNEL_ACCOUNT);
 	if (!t->orig || !t->reply) {
 		kvfree(t->orig);
 		kvfree(t->reply);
@@ -281,7 +282,7 @@ nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 	struct nrelay_udp_map *m, *old;
 	u16 port;
 
-	m = kmem_cache_zalloc(nrelay_map_cache, GFP_ATOMIC);
+	m = kmem_cache_zalloc(nrelay_map_cache, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!m) {
 		*err = -ENOMEM;
 		return NULL;

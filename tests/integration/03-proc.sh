@@ -35,10 +35,10 @@ grep -Eq "^tcp 0\.0\.0\.0:80 $SERVER_IP:80 active=[0-9]+ total=[0-9]+ up=[0-9]+ 
 grep -Eq "^udp 0\.0\.0\.0:53 $SERVER_IP:53 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" <<< "$rules" ||
 	fail "rules has no 'udp 0.0.0.0:53 $SERVER_IP:53 active=...' line"
 
-declare -A defaults=([tcp_idle_timeout]=300 [tcp_connect_timeout]=15 [tcp_fin_timeout]=60
-	[tcp_max_conns]=16384 [tcp_max_per_source]=4096 [udp_timeout]=30 [udp_unreplied_timeout]=5
-	[udp_max_mappings]=65536 [udp_max_per_source]=16384)
-for s in "${!defaults[@]}"; do
+for s in "${!RELAY_SYSCTL_DEFAULTS[@]}"; do
 	v=$(relay_sysctl_get "$s") || fail "sysctl net.relay.$s missing"
-	[ "$v" = "${defaults[$s]}" ] || fail "net.relay.$s is $v, expected ${defaults[$s]}"
+	[ "$v" = "${RELAY_SYSCTL_DEFAULTS[$s]}" ] || fail "net.relay.$s is $v, expected ${RELAY_SYSCTL_DEFAULTS[$s]}"
 done
+n=$(gexec relay ls /proc/sys/net/relay | wc -l)
+((n == ${#RELAY_SYSCTL_DEFAULTS[@]})) ||
+	fail "net.relay has $n sysctls, RELAY_SYSCTL_DEFAULTS (tests/lib/guest.sh) knows ${#RELAY_SYSCTL_DEFAULTS[@]}"

@@ -12,12 +12,23 @@
 #    ports, its own traffic and its own counters.
 # 3. A UDP rule's listen address must be local, as a TCP rule's is:
 #    EADDRNOTAVAIL, and nothing added.
+# 4. Limits: net.relay.max_rules bounds a namespace's rules (ENOSPC); in a
+#    namespace owned by another user namespace (unshare --user --net, as
+#    an unprivileged container) a limit starts at, and cannot be raised
+#    above, the initial namespace's value (tests/lib/nslimits.sh).
+# 5. Accounting: the lab's namespaces are made in a memory cgroup, and the
+#    mappings of 2000 UDP flows through r1 are charged to it.
 # The namespaces go with their rules and relays still in them.
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
+# shellcheck source=../lib/stability.sh
+source "$(dirname "$0")/../lib/stability.sh"
 
 TRACE=/sys/kernel/debug/tracing
+CGROOT=/sys/fs/cgroup
+CG=$CGROOT/nslab
+FLOWS=2000
 
 need_relay
 gexec relay test -d "$TRACE/events/workqueue" ||
@@ -27,6 +38,8 @@ cleanup()
 {
 	gsh relay 'echo 0 > "$1/events/workqueue/workqueue_execute_start/enable"' "$TRACE" || true
 	gexec relay sh "$GLIB/nslab.sh" down || true
+	gexec relay rmdir "$CG" 2> /dev/null || true
+	relay_restore
 	local n
 	for n in "${idle[@]}"; do
 		gexec relay ip netns del "$n" || true
@@ -99,7 +112,15 @@ log "relay periodic works in 3 s: $before before, $after with 20 more namespaces
 ((after <= before + 10)) ||
 	fail "20 namespaces without rules added $((after - before)) runs of the relay's periodic works in 3 s"
 
-gexec relay sh "$GLIB/nslab.sh" up || fail "cannot set up the namespaces (tests/lib/nslab.sh)"
+# The lab is made from a shell in its own memory cgroup (step 5).
+# shellcheck disable=SC2016 # expanded in the guest
+gsh relay '
+	grep -q " $1 cgroup2 " /proc/mounts || mount -t cgroup2 none "$1"
+	echo +memory > "$1/cgroup.subtree_control"
+	mkdir -p "$2"' "$CGROOT" "$CG" || fail "cannot make the memory cgroup $CG in the relay guest (CONFIG_MEMCG)"
+# shellcheck disable=SC2016 # expanded in the guest
+gsh relay 'echo $$ > "$1/cgroup.procs" && exec sh "$2" up' "$CG" "$GLIB/nslab.sh" ||
+	fail "cannot set up the namespaces (tests/lib/nslab.sh)"
 in_ns r1 test -e "$RELAY_PROC/rules" || fail "no $RELAY_PROC in a new namespace"
 # The counter's column, checked once: Ip's 15th field is ReasmReqds.
 col=$(in_ns r1 awk '$1 == "Ip:" && $2 !~ /^[0-9]/ { print $15; exit }' /proc/net/snmp)
@@ -157,4 +178,40 @@ rules=$(in_ns r1 cat "$RELAY_PROC/rules" | wc -l)
 ((rules == 2)) || fail "after the refused rule r1 lists $rules rules"
 out=$(ns_rule r1 "add udp 198.18.1.1:8054 198.18.2.2:7") || fail "r1: a UDP rule on its own address: $out"
 
-note "20 idle namespaces: $before -> $after periodic runs in 3 s; defragmentation only with a UDP rule; two relays with their own rules, traffic and counters; foreign UDP listen address refused"
+# --- 4. limits ----------------------------------------------------------------
+in_ns r2 sh -c 'echo 3 > /proc/sys/net/relay/max_rules' || fail "r2: cannot set max_rules"
+out=$(ns_rule r2 "add udp 8054 198.18.4.2:7") || fail "r2: the third rule under max_rules 3: $out"
+out=$(ns_rule r2 "add udp 8055 198.18.4.2:7") && fail "r2 took a fourth rule with max_rules 3"
+[ "$out" = ENOSPC ] || fail "a rule beyond max_rules: $out, not ENOSPC"
+rules=$(in_ns r2 cat "$RELAY_PROC/rules" | wc -l)
+((rules == 3)) || fail "r2 lists $rules rules with max_rules 3"
+
+relay_sysctl udp_max_mappings 1000
+userns=$(gexec relay unshare --user --map-root-user --net sh "$GLIB/nslimits.sh" 2>&1) ||
+	fail "unshare --user --net in the relay guest failed (CONFIG_USER_NS): $userns"
+userns=$(echo "$userns" | tr '\n' ';')
+log "in a user namespace, the initial udp_max_mappings 1000: $userns"
+for want in "start udp_max_mappings=1000 max_rules=1024" "udp_max_mappings=16777216 refused" \
+	"udp_max_mappings=1001 refused" "udp_max_mappings=500 ok" "udp_max_mappings=1000 ok" \
+	"max_rules=1025 refused" "udp_timeout=3600 ok"; do
+	[[ ";$userns" == *";$want;"* ]] ||
+		fail "in a user namespace's network namespace, the initial udp_max_mappings 1000: no '$want' in $userns"
+done
+relay_sysctl udp_max_mappings "${RELAY_SYSCTL_DEFAULTS[udp_max_mappings]}"
+
+# --- 5. accounting ------------------------------------------------------------
+slab_kb() { gexec relay awk '$1 == "slab_unreclaimable" { print int($2 / 1024) }' "$CG/memory.stat"; }
+object=$(gexec relay cat /sys/kernel/slab/nrelay_udp_map/object_size)
+made0=$(ns_stat r1 udp_mappings_created)
+kb0=$(slab_kb)
+out=$(in_ns c perl "$GSTAB/udpraw.pl" flows 198.18.1.2 198.18.1.1 8053 20000 "$FLOWS" 1000) ||
+	fail "UDP flows from c through r1: $out"
+kb1=$(slab_kb)
+made=$(($(ns_stat r1 udp_mappings_created) - made0))
+((made == FLOWS)) || fail "r1 made $made mappings for $FLOWS flows"
+want_kb=$((made * object * 8 / 10 / 1024))
+log "accounting: $made mappings of $object bytes in r1; the lab's memory cgroup: slab_unreclaimable +$((kb1 - kb0)) kB (at least $want_kb kB expected)"
+((kb1 - kb0 >= want_kb)) ||
+	fail "$made mappings in r1 charged $((kb1 - kb0)) kB to the memory cgroup its namespace was made in, expected at least $want_kb kB"
+
+note "20 idle namespaces: $before -> $after periodic runs in 3 s; defragmentation only with a UDP rule; two relays with their own rules, traffic and counters; foreign UDP listen address refused; max_rules, user-namespace caps; $made mappings: +$((kb1 - kb0)) kB in the namespace's cgroup"

@@ -182,24 +182,31 @@ relay_reload()
 
 # relay_restore: back to the topology's state: loaded, running, default
 # rules only, default sysctls.  For test cleanup traps.
+# The net.relay sysctls' defaults (docs/usage.md), for checks and restores.
+declare -A RELAY_SYSCTL_DEFAULTS=([tcp_idle_timeout]=300 [tcp_connect_timeout]=15
+	[tcp_fin_timeout]=60 [tcp_max_conns]=16384 [tcp_max_per_source]=4096
+	[udp_timeout]=30 [udp_unreplied_timeout]=5 [udp_max_mappings]=65536
+	[udp_max_per_source]=16384 [max_rules]=1024)
+
 relay_restore()
 {
-	local r
+	local r defaults=() s
 
 	gexec relay test -e "$RELAY_PROC/rules" || relay_reload > /dev/null 2>&1 || true
+	for s in "${!RELAY_SYSCTL_DEFAULTS[@]}"; do
+		defaults+=("$s" "${RELAY_SYSCTL_DEFAULTS[$s]}")
+	done
+	# shellcheck disable=SC2016 # expanded in the guest
+	gsh relay '
+		cd /proc/sys/net/relay 2> /dev/null || exit 0
+		while [ $# -gt 0 ]; do echo "$2" > "$1"; shift 2; done' \
+		"${defaults[@]}" > /dev/null 2>&1 || true
 	# A rule left on an address that is gone would make start fail.
 	rule_quiet flush
 	relay_write control start > /dev/null 2>&1 || true
 	for r in "${DEFAULT_RULES[@]}"; do
 		rule_quiet "$r"
 	done
-	gsh relay '
-		cd /proc/sys/net/relay 2>/dev/null || exit 0
-		echo 300 > tcp_idle_timeout; echo 15 > tcp_connect_timeout
-		echo 60 > tcp_fin_timeout; echo 16384 > tcp_max_conns
-		echo 4096 > tcp_max_per_source; echo 30 > udp_timeout
-		echo 5 > udp_unreplied_timeout; echo 65536 > udp_max_mappings
-		echo 16384 > udp_max_per_source' > /dev/null 2>&1 || true
 }
 
 # query_from CLIENT_PORT ADDR PORT: one DNS query from the client's port
