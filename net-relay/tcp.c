@@ -453,7 +453,7 @@ static void nrelay_child_restore(struct socket *sock, struct nrelay_rule *rule)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
-static void nrelay_conn_setup(struct nrelay_rule *rule, struct socket *csock)
+static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
 {
 	struct nrelay_net *rn = rule->rn;
 	struct nrelay_source *source;
@@ -534,28 +534,24 @@ reset:
 	sock_release(csock);
 }
 
-/* The workqueue belongs to no memory cgroup: charge the namespace's. */
-static void nrelay_conn_new(struct nrelay_rule *rule, struct socket *csock)
-{
-	struct mem_cgroup *memcg = set_active_memcg(rule->rn->memcg);
-
-	nrelay_conn_setup(rule, csock);
-	set_active_memcg(memcg);
-}
-
 static void nrelay_accept_work(struct work_struct *work)
 {
 	struct nrelay_rule *rule = container_of(work, struct nrelay_rule,
 						accept_work);
+	struct mem_cgroup *memcg;
 	int budget;
 
+	/* The workqueue belongs to no memory cgroup: charge the relays to
+	 * the namespace's.
+	 */
+	memcg = set_active_memcg(rule->rn->memcg);
 	for (budget = NRELAY_ACCEPT_BUDGET; budget; budget--) {
 		struct socket *csock;
 		int err;
 
 		err = kernel_accept(rule->lsock, &csock, O_NONBLOCK);
 		if (err == -EAGAIN)
-			return;
+			goto out;
 		/* One child's failure (aborted before we took it, no memory
 		 * for its socket) is not the queue's: go on with the others.
 		 */
@@ -564,6 +560,8 @@ static void nrelay_accept_work(struct work_struct *work)
 		nrelay_conn_new(rule, csock);
 	}
 	queue_work(nrelay_wq, &rule->accept_work);
+out:
+	set_active_memcg(memcg);
 }
 
 static void nrelay_listen_data_ready(struct sock *sk)
