@@ -30,10 +30,5 @@ log "$out"
 stab_serves
 stab_load_stop
 stab_load_ok
-
-stab_settle 60
-stab_no_sockets
-stab_snapshot after
-stab_compare before after
-stab_kmemleak
+stab_finish 60
 note "$CYCLES stop/start cycles under load; ${STAB_LOAD//$'\n'/ }; delta $STAB_DELTA"

@@ -92,10 +92,5 @@ log "$summary"
 stab_no_sockets
 
 relay_reload
-stab_serves
-stab_settle 30
-stab_no_sockets
-stab_snapshot after
-stab_compare before after
-stab_kmemleak
+stab_finish 30
 note "rmmod with $tcp TCP relays and $maps UDP mappings in $rmmod_ms ms; delta $STAB_DELTA"

@@ -139,10 +139,5 @@ log "fail_page_alloc: $injected failures injected; echo: $ok ok, $bad failed; re
 rule "del tcp 7"
 
 # --- afterwards: normal service, nothing left --------------------------------
-stab_serves
-stab_settle 60
-stab_no_sockets
-stab_snapshot after
-stab_compare before after
-stab_kmemleak
+stab_finish 60
 note "$slab_note; fail_page_alloc $injected injected, $bad of 20 echo conns ended early, all counted; delta $STAB_DELTA"

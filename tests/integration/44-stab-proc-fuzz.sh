@@ -46,8 +46,5 @@ out=$(gexec relay setpriv --reuid=1000 --regid=1000 --clear-groups perl "$GSTAB/
 echo "$out"
 
 relay_restore
-stab_serves
-stab_settle 30
-stab_snapshot after
-stab_compare before after
+stab_finish 30
 note "${random%%;*}; parallel 4x$PAR_WRITES writes + 2 readers; unprivileged: EPERM, conns EACCES; seed $SEED"

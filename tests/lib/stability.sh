@@ -191,6 +191,19 @@ stab_load_ok()
 	((n > 0)) || fail "no DNS query was answered during the test: $STAB_LOAD"
 }
 
+# stab_finish SECONDS: how every stability test ends: the relay serves,
+# and once it has settled (within SECONDS) no socket is left, memory is
+# back to the snapshot "before" and kmemleak finds nothing.
+stab_finish()
+{
+	stab_serves
+	stab_settle "$1"
+	stab_no_sockets
+	stab_snapshot after
+	stab_compare before after
+	stab_kmemleak
+}
+
 # stab_fault_off: no fault injection in the relay guest (cleanup paths).
 stab_fault_off()
 {
