@@ -180,14 +180,14 @@ relay_reload()
 		fail "relay-load.sh failed in the relay guest"
 }
 
-# relay_restore: back to the topology's state: loaded, running, default
-# rules only, default sysctls.  For test cleanup traps.
 # The net.relay sysctls' defaults (docs/usage.md), for checks and restores.
 declare -A RELAY_SYSCTL_DEFAULTS=([tcp_idle_timeout]=300 [tcp_connect_timeout]=15
 	[tcp_fin_timeout]=60 [tcp_max_conns]=16384 [tcp_max_per_source]=4096
 	[udp_timeout]=30 [udp_unreplied_timeout]=5 [udp_max_mappings]=65536
 	[udp_max_per_source]=16384 [max_rules]=1024)
 
+# relay_restore: back to the topology's state: loaded, running, default
+# rules only, default sysctls.  For test cleanup traps.
 relay_restore()
 {
 	local r defaults=() s
