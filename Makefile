@@ -11,13 +11,16 @@ SHELL := /bin/bash
 # fight over them and over the kit tree.
 .NOTPARALLEL:
 
-# What a kernel build reads from the kit; a newer file means "rebuild".
-# The directories too, so that deleting a file counts as a change.
-KERNEL_INPUTS := $(KIT)/net-relay $(KIT)/patches $(wildcard $(KIT)/net-relay/* \
-	$(KIT)/patches/* $(KIT)/uml/configs/*.config $(KIT)/scripts/kernel-*.sh \
-	$(KIT)/scripts/common.sh)
 AGENT_SRC := $(KIT)/uml/guest/agent.c
-ROOTFS_BUILDER := $(KIT)/rootfs-scripts/build-rootfs.sh
+
+# TOPO=NAME (uml/topology/NAME.topo) or a path, for run.
+TOPO ?= default
+TOPO_FILE = $(if $(findstring /,$(TOPO)),$(abspath $(TOPO)),$(KIT)/uml/topology/$(TOPO).topo)
+
+# kernels_for TOPOLOGY-FILE: build the kernels its guests boot, each only
+# when missing or older than what it is built from (scripts/kernel-build.sh).
+kernels_for = kinds=$$($(KIT)/uml/start-topology.sh --kernels $(1)) && \
+	$(KIT)/scripts/kernel-build.sh --if-stale $$kinds
 
 .PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig x86 x86-module \
 	patch checkpatch rootfs agent built run stop test mutants reload gdb bench coverage soak \
@@ -43,7 +46,7 @@ help:
 	@echo '  mutants         plant the bugs of tests/mutants/, each must fail its tests (MUTANTS=03 ...)'
 	@echo '  reload          rebuild and reload net_relay.ko in the running relay guest'
 	@echo '  gdb             gdb on the relay guest'
-	@echo '  bench           benchmarks (tests/bench.sh; TOPO=x86: x86_64 relay under QEMU; LINK=bridge|veth)'
+	@echo '  bench           benchmarks (bench/bench.sh; TOPO=x86: x86_64 relay under QEMU; LINK=bridge|veth)'
 	@echo '  coverage        suite + lcov report of net/relay (scripts/coverage.sh)'
 	@echo '  soak            long mixed traffic, memory must stay flat (DURATION=30m)'
 	@echo '  clean           kernels, agent, dist/; distclean: all of build/'
@@ -57,7 +60,6 @@ tree:
 # Always handed to kbuild, which knows best what is out of date.
 kernel-debug kernel-release: kernel-%:
 	@$(KIT)/scripts/kernel-build.sh $*
-	@touch $(BUILD)/uml-$*/.relaykit-built
 
 kernel: kernel-debug kernel-release
 
@@ -67,7 +69,6 @@ module:
 # x86_64 kernel for QEMU guests (docs/x86.md); always handed to kbuild too.
 x86:
 	@$(KIT)/scripts/kernel-build.sh x86
-	@touch $(BUILD)/x86/.relaykit-built
 
 x86-module:
 	@$(KIT)/scripts/kernel-build.sh x86 net/relay/net_relay.ko
@@ -86,40 +87,20 @@ checkpatch: patch
 
 # The rootfs script decides itself whether the image is up to date.
 rootfs:
-	@if [ -x $(ROOTFS_BUILDER) ]; then $(ROOTFS_BUILDER); \
-	else echo "rootfs: $(ROOTFS_BUILDER) does not exist yet, skipped"; fi
+	@$(KIT)/rootfs-scripts/build-rootfs.sh
 
-ifneq ($(wildcard $(AGENT_SRC)),)
 agent: $(BUILD)/agent
 $(BUILD)/agent: $(AGENT_SRC)
 	@mkdir -p $(BUILD)
 	gcc -static -O2 -Wall -o $@ $<
-else
-agent:
-	@echo "agent: $(AGENT_SRC) does not exist yet, skipped"
-endif
 
-# For run/test/...: build only what is missing or older than its inputs,
-# including a .config edited with menuconfig (no kbuild walk when nothing
-# changed).
-.SECONDEXPANSION:
-$(BUILD)/uml-%/.relaykit-built: $(KERNEL_INPUTS) $$(wildcard $(BUILD)/uml-$$*/.config)
-	@$(KIT)/scripts/kernel-build.sh $*
-	@touch $@
+# For run/test/...: the kernels, each only if stale; rootfs and agent.
+built: deps rootfs agent
+	@$(KIT)/scripts/kernel-build.sh --if-stale debug release
 
-$(BUILD)/x86/.relaykit-built: $(KERNEL_INPUTS) $(wildcard $(BUILD)/x86/.config)
-	@$(KIT)/scripts/kernel-build.sh x86
-	@touch $@
-
-built: deps $(BUILD)/uml-debug/.relaykit-built $(BUILD)/uml-release/.relaykit-built rootfs agent
-
-# TOPO=NAME (uml/topology/NAME.topo) or a path; a topology with a guest on
-# `kernel x86` (TOPO=x86) needs build/x86 too.
-TOPO ?= default
-TOPO_FILE = $(if $(findstring /,$(TOPO)),$(abspath $(TOPO)),$(KIT)/uml/topology/$(TOPO).topo)
-TOPO_NEEDS = $(if $(shell grep -Eqs '^[[:space:]]*kernel[[:space:]]+x86' $(TOPO_FILE) && echo y),$(BUILD)/x86/.relaykit-built)
-
-run: built $$(TOPO_NEEDS)
+# Only the kernels the topology boots (the default one: the debug kernel).
+run: deps rootfs agent
+	@$(call kernels_for,$(TOPO_FILE))
 	$(KIT)/uml/demo.sh $(TOPO_FILE)
 
 stop:
@@ -129,19 +110,22 @@ stop:
 # (client and server) to start: it builds the x86 kernel (RELAYKIT_X86=0:
 # not at all) in the background while the UML tests run
 # (tests/lib/prebuild.sh).
-test: deps $(BUILD)/uml-debug/.relaykit-built $(BUILD)/uml-release/.relaykit-built rootfs agent
+test: deps rootfs agent
+	@$(call kernels_for,$(KIT)/uml/topology/test.topo)
 	$(KIT)/tests/run.sh
 
 # Mutation proof of the suite (tests/mutants.sh, docs/testing.md): each
 # mutant is a module built against the debug kernel; MUTANTS= picks some.
-mutants: deps $(BUILD)/uml-debug/.relaykit-built $(BUILD)/uml-release/.relaykit-built rootfs agent
+mutants: deps rootfs agent
+	@$(call kernels_for,$(KIT)/uml/topology/test.topo)
 	$(KIT)/tests/mutants.sh $(MUTANTS)
 
 # reload.sh builds the module of the guest's own kernel (debug or x86).
 reload: deps
 	$(KIT)/uml/reload.sh
 
-gdb: deps $(BUILD)/uml-debug/.relaykit-built
+gdb: deps
+	@$(KIT)/scripts/kernel-build.sh --if-stale debug
 	$(KIT)/uml/gdb.sh relay
 
 # TOPO=x86: the relay guest on the x86_64 kernel under QEMU
@@ -149,14 +133,17 @@ gdb: deps $(BUILD)/uml-debug/.relaykit-built
 # Linux bridges and taps instead of uml_switch (docs/benchmarks-bridge.md);
 # LINK=veth: veth pairs and UML's vector driver (docs/benchmarks-veth.md).
 LINK ?= daemon
-bench: deps rootfs agent $(BUILD)/uml-release/.relaykit-built $(if $(filter x86,$(TOPO)),$(BUILD)/x86/.relaykit-built)
-	BENCH_TOPO=$(if $(filter x86,$(TOPO)),bench-x86,bench) BENCH_LINK=$(LINK) $(KIT)/tests/bench.sh
+BENCH_TOPO = $(if $(filter x86,$(TOPO)),bench-x86,bench)
+bench: deps rootfs agent
+	@$(call kernels_for,$(KIT)/uml/topology/$(BENCH_TOPO).topo)
+	BENCH_TOPO=$(BENCH_TOPO) BENCH_LINK=$(LINK) $(KIT)/bench/bench.sh
 
 coverage: deps built
 	$(KIT)/scripts/coverage.sh
 
 DURATION ?= 30m
-soak: built
+soak: deps rootfs agent
+	@$(call kernels_for,$(KIT)/tests/stability/stability.topo)
 	$(KIT)/tests/stability/soak.sh -d $(DURATION)
 
 clean:

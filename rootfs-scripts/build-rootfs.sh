@@ -19,6 +19,8 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KIT=$(dirname "$SCRIPT_DIR")
+# shellcheck source=lib/log.sh source-path=SCRIPTDIR/..
+. "$KIT/lib/log.sh"
 BUILD="$KIT/build"
 IMG="$BUILD/rootfs.img"
 TMPDIR_ROOT="$BUILD/rootfs.tmp"
@@ -31,12 +33,6 @@ PKG_LIST="$SCRIPT_DIR/packages.list"
 INIT_STUB="$KIT/uml/guest/relaykit-init"
 # Everything that shapes the image; a change to any of them rebuilds it.
 INPUTS=("$SCRIPT_DIR/build-rootfs.sh" "$PKG_LIST" "$INIT_STUB")
-
-die()
-{
-	echo "build-rootfs: $*" >&2
-	exit 1
-}
 
 inputs_hash()
 {
@@ -183,24 +179,24 @@ main()
 {
 	local want have=
 
-	[ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot)"
+	[ "$(id -u)" = 0 ] || rk_die "must run as root (debootstrap, chroot)"
 	for tool in debootstrap mkfs.ext4 unshare sha256sum; do
-		command -v "$tool" > /dev/null || die "$tool not found; run scripts/install-deps.sh"
+		command -v "$tool" > /dev/null || rk_die "$tool not found; run scripts/install-deps.sh"
 	done
 	for f in "${INPUTS[@]}"; do
-		[ -f "$f" ] || die "missing input $f"
+		[ -f "$f" ] || rk_die "missing input $f"
 	done
 
 	want=$(inputs_hash)
 	[ -f "$IMG.inputs" ] && have=$(cat "$IMG.inputs")
 	if [ -f "$IMG" ] && [ "$want" = "$have" ] && [ "${FORCE:-0}" != 1 ]; then
-		echo "rootfs up to date: $IMG"
+		rk_info "rootfs up to date: $IMG"
 		return 0
 	fi
 
 	# sed, not head: head exiting early could SIGPIPE awk under pipefail.
 	[ -n "${MIRROR:-}" ] || MIRROR=$(host_mirror | sed -n 1p)
-	[ -n "$MIRROR" ] || die "no Debian mirror for $SUITE main in /etc/apt/sources.list{,.d/}; set MIRROR=URL"
+	[ -n "$MIRROR" ] || rk_die "no Debian mirror for $SUITE main in /etc/apt/sources.list{,.d/}; set MIRROR=URL"
 	export MIRROR
 
 	mkdir -p "$BUILD"
@@ -208,23 +204,23 @@ main()
 	trap 'exit 130' INT TERM
 	cleanup
 
-	echo "building $IMG (log: $LOG)"
+	rk_info "building $IMG (log: $LOG)"
 	if ! unshare --mount --propagation private \
 		env BUILD_ROOTFS_STAGE=bootstrap "$SCRIPT_DIR/build-rootfs.sh" > "$LOG" 2>&1; then
 		tail -n 20 "$LOG" >&2
-		die "debootstrap failed; full log: $LOG"
+		rk_die "debootstrap failed; full log: $LOG"
 	fi
 
-	echo "making ext4 image ($ROOTFS_SIZE, sparse)"
+	rk_info "making ext4 image ($ROOTFS_SIZE, sparse)"
 	truncate -s "$ROOTFS_SIZE" "$TMPIMG"
 	mkfs.ext4 -q -F -L relaykit-root -d "$TMPDIR_ROOT" "$TMPIMG" >> "$LOG" 2>&1 ||
-		die "mkfs.ext4 failed; see $LOG"
+		rk_die "mkfs.ext4 failed; see $LOG"
 
 	# Replace atomically: a running guest keeps the old inode open.
 	mv -f "$TMPIMG" "$IMG"
 	echo "$want" > "$IMG.inputs.tmp"
 	mv -f "$IMG.inputs.tmp" "$IMG.inputs"
-	echo "rootfs built: $IMG ($(du -h "$IMG" | cut -f1) used of $ROOTFS_SIZE)"
+	rk_info "rootfs built: $IMG ($(du -h "$IMG" | cut -f1) used of $ROOTFS_SIZE)"
 }
 
 if [ "${BUILD_ROOTFS_STAGE:-}" = bootstrap ]; then

@@ -19,9 +19,9 @@ main() {
 	"$KIT/scripts/kernel-tree.sh"
 	cd "$TREE"
 	mapfile -t sources < <(find net/relay -maxdepth 1 -name '*.[ch]' | sort)
-	[[ ${#sources[@]} -gt 0 ]] || die "no net/relay/*.[ch] in $TREE"
+	[[ ${#sources[@]} -gt 0 ]] || rk_die "no net/relay/*.[ch] in $TREE"
 	mapfile -t patches < <(find "$KIT/dist" -maxdepth 1 -name '*.patch' 2>/dev/null | sort)
-	[[ ${#patches[@]} -gt 0 ]] || die "no dist/*.patch; run make patch first"
+	[[ ${#patches[@]} -gt 0 ]] || rk_die "no dist/*.patch; run make patch first"
 
 	echo "checkpatch: ${sources[*]}"
 	./scripts/checkpatch.pl "${CHECKPATCH_OPTS[@]}" -f "${sources[@]}" || rc=1

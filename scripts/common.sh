@@ -11,41 +11,13 @@ KERNEL_DIRNAME=linux-source-6.1
 TREE=$BUILD/$KERNEL_DIRNAME
 LOGDIR=$BUILD/log
 
+# shellcheck source=lib/log.sh
+. "$KIT/lib/log.sh"
+# shellcheck source=lib/kernel-kind.sh
+. "$KIT/lib/kernel-kind.sh"
 # shellcheck source=scripts/ccache.sh
 . "$KIT/scripts/ccache.sh"
 JOBS=${JOBS:-$(nproc)}
-
-log() {
-	printf '%s: %s\n' "${0##*/}" "$*" >&2
-}
-
-die() {
-	printf '%s: error: %s\n' "${0##*/}" "$*" >&2
-	exit 1
-}
-
-# Kernel kinds: debug, release (ARCH=um, build/uml-KIND) and x86 (x86_64,
-# for QEMU guests, build/x86).
-# kind_setup KIND: sets KARCH, KOUT (O= dir), KFRAGMENTS (kit fragments,
-# checked against .config) and KEXTRA (fragments of the tree merged first,
-# not checked: they name options of other architectures).
-kind_setup() {
-	case $1 in
-	debug | release)
-		KARCH=um
-		KOUT=$BUILD/uml-$1
-		KFRAGMENTS=("$KIT/uml/configs/base.config" "$KIT/uml/configs/$1.config")
-		KEXTRA=()
-		;;
-	x86)
-		KARCH=x86_64
-		KOUT=$BUILD/x86
-		KFRAGMENTS=("$KIT/uml/configs/x86-base.config" "$KIT/uml/configs/x86-debug.config")
-		KEXTRA=("$TREE/kernel/configs/kvm_guest.config")
-		;;
-	*) return 1 ;;
-	esac
-}
 
 # kmake DIR ARGS...: kbuild in the kit tree with output in DIR (O=), for
 # ARCH=$KARCH (um unless kind_setup said otherwise).
@@ -82,7 +54,7 @@ lock_file() {
 	mkdir -p "$BUILD"
 	exec {LOCK_FD}>"$file"
 	if ! flock -n "--$mode" "$LOCK_FD"; then
-		log "waiting for another build using $what (lock ${file#"$KIT"/})"
+		rk_info "waiting for another build using $what (lock ${file#"$KIT"/})"
 		flock "--$mode" "$LOCK_FD"
 	fi
 }
@@ -92,7 +64,7 @@ lock_tree() {
 	local held=${RELAYKIT_TREE_LOCK:-}
 
 	[[ $held == exclusive || $held == "$1" ]] && return 0
-	[[ -z $held ]] || die "internal: the kit tree is locked shared, cannot take it exclusive"
+	[[ -z $held ]] || rk_die "internal: the kit tree is locked shared, cannot take it exclusive"
 	lock_file "$BUILD/.lock" "$1" "the kit tree"
 	TREE_LOCK_FD=$LOCK_FD
 	export RELAYKIT_TREE_LOCK=$1
@@ -104,9 +76,9 @@ lock_tree() {
 lock_tree_upgrade() {
 	[[ ${RELAYKIT_TREE_LOCK:-} == exclusive ]] && return 0
 	[[ -n ${TREE_LOCK_FD:-} ]] ||
-		die "the kit tree must change (net-relay/ or patches/ edited) while a build that started before holds it; run make again"
+		rk_die "the kit tree must change (net-relay/ or patches/ edited) while a build that started before holds it; run make again"
 	if ! flock -n --exclusive "$TREE_LOCK_FD"; then
-		log "waiting for the builds using the kit tree to finish, to update it (lock build/.lock)"
+		rk_info "waiting for the builds using the kit tree to finish, to update it (lock build/.lock)"
 		flock --exclusive "$TREE_LOCK_FD"
 	fi
 	export RELAYKIT_TREE_LOCK=exclusive

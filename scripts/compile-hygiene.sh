@@ -22,17 +22,17 @@ set -euo pipefail
 check() {
 	local kind=$1 log bad other
 
-	kind_setup "$kind" || die "unknown kernel kind '$kind' (debug, x86)"
+	kind_setup "$kind" || rk_die "unknown kernel kind '$kind' (debug, x86)"
 	lock_out "$KOUT"
 	log=$LOGDIR/hygiene-$kind.log
 	[[ -f $KOUT/.config && -f $KOUT/include/generated/autoconf.h ]] ||
-		die "${KOUT#"$KIT"/} is not built yet (make ${kind/debug/kernel-debug})"
+		rk_die "${KOUT#"$KIT"/} is not built yet (make ${kind/debug/kernel-debug})"
 	grep -qE '^CONFIG_NET_RELAY=[ym]' "$KOUT/.config" ||
-		die "${KOUT#"$KIT"/}/.config has no CONFIG_NET_RELAY"
-	command -v sparse > /dev/null || die "sparse not found (scripts/install-deps.sh)"
+		rk_die "${KOUT#"$KIT"/}/.config has no CONFIG_NET_RELAY"
+	command -v sparse > /dev/null || rk_die "sparse not found (scripts/install-deps.sh)"
 
 	rm -f "$KOUT"/net/relay/*.o "$KOUT"/net/relay/.*.o.cmd
-	log "$kind: W=1 C=2 net/relay/ (log: ${log#"$KIT"/})"
+	rk_info "$kind: W=1 C=2 net/relay/ (log: ${log#"$KIT"/})"
 	if ! kmake "$KOUT" -j"$JOBS" W=1 C=2 net/relay/ > "$log" 2>&1; then
 		printf '%s: %s: build failed:\n' "${0##*/}" "$kind" >&2
 		grep -E 'error|warning' "$log" >&2 || tail -n 20 "$log" >&2
@@ -43,13 +43,13 @@ check() {
 	# have W=1 warnings of their own: only net/relay's count.
 	other=$(grep -E '(warning|error):' "$log" | grep -Ev '(^|/)net/relay/' || true)
 	[[ -z $other ]] ||
-		log "$kind: ignored, outside net/relay: $(wc -l <<< "$other") warning line(s), see ${log#"$KIT"/}"
+		rk_info "$kind: ignored, outside net/relay: $(wc -l <<< "$other") warning line(s), see ${log#"$KIT"/}"
 	bad=$(grep -E '(warning|error):' "$log" | grep -E '(^|/)net/relay/' | sort -u || true)
 	if [[ -n $bad ]]; then
 		printf '%s: %s: warnings in net/relay (W=1, sparse):\n%s\n' "${0##*/}" "$kind" "$bad" >&2
 		return 1
 	fi
-	log "$kind: clean ($(grep -c '^  CHECK' "$log") files checked by sparse)"
+	rk_info "$kind: clean ($(grep -c '^  CHECK' "$log") files checked by sparse)"
 }
 
 # restore KIND: build net/relay again as the kit builds it, so that the

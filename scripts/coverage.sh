@@ -28,12 +28,11 @@
 
 set -euo pipefail
 
-KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 OUT=$KIT/run/coverage
-OBJ=$KIT/build/uml-debug/net/relay
+OBJ=$(kernel_dir debug)/net/relay
 COVERAGE_MIN=${COVERAGE_MIN:-90}
-
-die() { echo "coverage: $*" >&2; exit 1; }
 
 report_only=0
 if [ "${1:-}" = --report-only ]; then
@@ -43,10 +42,10 @@ fi
 (($#)) || set -- kunit: integration:
 
 for tool in lcov genhtml gcov; do
-	command -v "$tool" > /dev/null || die "$tool is not installed (make deps)"
+	command -v "$tool" > /dev/null || rk_die "$tool is not installed (make deps)"
 done
 ls "$OBJ"/*.gcno > /dev/null 2>&1 ||
-	die "no .gcno files in $OBJ: build the debug kernel with CONFIG_GCOV_KERNEL (make kernel-debug)"
+	rk_die "no .gcno files in $OBJ: build the debug kernel with CONFIG_GCOV_KERNEL (make kernel-debug)"
 
 suite_rc=0
 if [ "$report_only" = 0 ]; then
@@ -54,7 +53,7 @@ if [ "$report_only" = 0 ]; then
 	"$KIT/tests/run.sh" "$@" || suite_rc=$?
 fi
 ls "$OUT"/gcda/*.gcda > /dev/null 2>&1 ||
-	die "no gcov data in $OUT/gcda: integration:stab-gcov-collect did not run or failed (see run/test-logs/latest/)"
+	rk_die "no gcov data in $OUT/gcda: integration:stab-gcov-collect did not run or failed (see run/test-logs/latest/)"
 
 # gcov wants each .gcda next to its .gcno; the .gcno name the sources by
 # their absolute path in build/linux-source-6.1.
@@ -65,13 +64,13 @@ cp "$OBJ"/*.gcno "$OUT"/gcda/*.gcda "$data/"
 log=$OUT/lcov.log
 if ! lcov --quiet --capture --directory "$data" --output-file "$OUT/all.info" > "$log" 2>&1; then
 	grep -q 'stamp mismatch' "$log" &&
-		die "the counts come from another build of net_relay.ko than the .gcno files in $OBJ (rebuilt since the test run?): run make coverage again"
-	die "lcov --capture failed (see $log)"
+		rk_die "the counts come from another build of net_relay.ko than the .gcno files in $OBJ (rebuilt since the test run?): run make coverage again"
+	rk_die "lcov --capture failed (see $log)"
 fi
 lcov --quiet --remove "$OUT/all.info" '*/nrelay_test.c' '*/canary.c' '*/include/*' '*/arch/*' \
-	--output-file "$OUT/net-relay.info" >> "$log" 2>&1 || die "lcov --remove failed (see $log)"
+	--output-file "$OUT/net-relay.info" >> "$log" 2>&1 || rk_die "lcov --remove failed (see $log)"
 genhtml --quiet --output-directory "$OUT/html" --title "net/relay" "$OUT/net-relay.info" >> "$log" 2>&1 ||
-	die "genhtml failed (see $log)"
+	rk_die "genhtml failed (see $log)"
 
 # Uncovered lines and the total, from the trace: SF:file, DA:line,count.
 awk -F'[:,]' '
@@ -79,7 +78,7 @@ awk -F'[:,]' '
 	$1 == "DA" { lines++; if ($3 > 0) hit++; else print file ":" $2 > "/dev/stderr" }
 	END { printf "%d %d\n", hit, lines }' "$OUT/net-relay.info" 2> "$OUT/uncovered.txt" > "$OUT/total"
 read -r hit lines < "$OUT/total"
-((lines > 0)) || die "no line of net/relay in the trace (see $log)"
+((lines > 0)) || rk_die "no line of net/relay in the trace (see $log)"
 pct=$(awk -v h="$hit" -v l="$lines" 'BEGIN { printf "%.1f", 100 * h / l }')
 
 echo "uncovered lines (run/coverage/uncovered.txt), per file:"
@@ -88,6 +87,6 @@ awk -F: '{ n[$1]++; l[$1] = l[$1] (l[$1] ? "," : "") $2 } END { for (f in n) pri
 echo "report: run/coverage/html/index.html"
 echo "net/relay line coverage: $pct% ($hit of $lines lines)"
 
-[ "$suite_rc" = 0 ] || die "the test suite failed (exit $suite_rc): the coverage covers what ran"
+[ "$suite_rc" = 0 ] || rk_die "the test suite failed (exit $suite_rc): the coverage covers what ran"
 awk -v p="$pct" -v m="$COVERAGE_MIN" 'BEGIN { exit !(p >= m) }' ||
-	die "line coverage $pct% is below the target of $COVERAGE_MIN%"
+	rk_die "line coverage $pct% is below the target of $COVERAGE_MIN%"

@@ -6,6 +6,9 @@
 # command to run and exits 1. Exits 0 at once when everything is there.
 
 set -euo pipefail
+KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/log.sh source-path=SCRIPTDIR/..
+. "$KIT/lib/log.sh"
 
 # One package a line, with what needs it. Add new ones here.
 PACKAGES=(
@@ -30,7 +33,7 @@ PACKAGES=(
 	socat			# uml/console.sh: a terminal onto a guest's tty
 	qemu-system-x86 bridge-utils	# x86_64 guests (kind qemu), bridge networks
 	sparse			# scripts/compile-hygiene.sh
-	gnuplot-nox		# tests/bench.sh: bar charts in docs/benchmarks.md
+	gnuplot-nox		# bench/bench.sh: bar charts in docs/benchmarks.md
 	lcov			# make coverage: net/relay line coverage report
 )
 
@@ -44,21 +47,24 @@ missing_packages() {
 }
 
 main() {
+	local log=$KIT/build/log/install-deps.log start=$SECONDS
 	local -a missing
 
 	mapfile -t missing < <(missing_packages)
 	[[ ${#missing[@]} -eq 0 ]] && exit 0
 
 	if [[ $(id -u) -ne 0 ]]; then
-		echo "${0##*/}: missing packages: ${missing[*]}" >&2
-		echo "run as root:" >&2
-		echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}" >&2
-		exit 1
+		rk_die "missing packages: ${missing[*]}; as root run:" \
+			"apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
 	fi
-	echo "${0##*/}: installing ${missing[*]}" >&2
+	rk_info "installing ${#missing[@]} packages (${missing[*]}), log in ${log#"$KIT"/}"
+	mkdir -p "${log%/*}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update
-	apt-get install -y --no-install-recommends "${missing[@]}"
+	if ! { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; } > "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		rk_die "apt-get failed, see $log"
+	fi
+	rk_info "packages installed in $((SECONDS - start)) s"
 }
 
 main "$@"

@@ -75,9 +75,9 @@ configure() {
 		kmake "$out" defconfig
 		# merge_config.sh makes its temporary files in the current dir.
 		(cd "$out" && ARCH=$KARCH "$TREE/scripts/kconfig/merge_config.sh" -m \
-			-O "$out" "$out/.config" "${KEXTRA[@]}" "${fragments[@]}")
+			-O "$out" "$out/.config" "${KEXTRA[@]/#/$TREE/}" "${fragments[@]}")
 		kmake "$out" olddefconfig
-	} > "$log" 2>&1 || die "configuring $kind failed, see $log"
+	} > "$log" 2>&1 || rk_die "configuring $kind failed, see $log"
 }
 
 main() {
@@ -92,7 +92,7 @@ main() {
 	kind=$1
 	kind_setup "$kind" || usage
 	fragments=("${KFRAGMENTS[@]}")
-	[[ -f ${fragments[1]} ]] || die "no fragment ${fragments[1]#"$KIT"/} for kind '$kind'"
+	[[ -f ${fragments[1]} ]] || rk_die "no fragment ${fragments[1]#"$KIT"/} for kind '$kind'"
 	out=$KOUT
 	stamp=$out/.relaykit-config
 	log=$BUILD/log/config-$kind.log
@@ -105,17 +105,17 @@ main() {
 	fi
 
 	mkdir -p "$BUILD/log"
-	log "configuring ${out#"$KIT"/} from ${fragments[*]#"$KIT"/}"
+	rk_info "configuring ${out#"$KIT"/} from ${fragments[*]#"$KIT"/}"
 	rm -f "$stamp"
 	configure "$kind" "$out" "$log" "${fragments[@]}"
 	if ! verify_config "$out/.config" "${fragments[@]}" ||
 		! verify_no_stray_modules "$out/.config" "${fragments[@]}"; then
-		die "${out#"$KIT"/}/.config does not match ${fragments[*]#"$KIT"/} (above); a symbol was renamed or a dependency is missing; merge log: $log"
+		rk_die "${out#"$KIT"/}/.config does not match ${fragments[*]#"$KIT"/} (above); a symbol was renamed or a dependency is missing; merge log: $log"
 	fi
 	(cd "$KIT" && sha256sum "${fragments[@]#"$KIT"/}") > "$stamp"
 	if [[ -f $out/.config.before-reconfigure ]] &&
 		! cmp -s "$out/.config" "$out/.config.before-reconfigure"; then
-		log "fragments changed: ${out#"$KIT"/}/.config regenerated (previous one in .config.before-reconfigure)"
+		rk_info "fragments changed: ${out#"$KIT"/}/.config regenerated (previous one in .config.before-reconfigure)"
 	fi
 }
 

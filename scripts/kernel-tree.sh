@@ -34,20 +34,20 @@ unpack_and_patch() {
 	local tmp=$BUILD/.tree.tmp p
 
 	[[ -r $KERNEL_TARBALL ]] ||
-		die "$KERNEL_TARBALL missing (package linux-source-6.1; run scripts/install-deps.sh)"
+		rk_die "$KERNEL_TARBALL missing (package linux-source-6.1; run scripts/install-deps.sh)"
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
-	log "unpacking $KERNEL_TARBALL"
+	rk_info "unpacking $KERNEL_TARBALL"
 	# --touch: the tarball's old mtimes would be older than objects left
 	# in build/uml-* by a previous tree, and kbuild would keep them.
 	tar -C "$tmp" --touch -xJf "$KERNEL_TARBALL"
-	[[ -d $tmp/$KERNEL_DIRNAME ]] || die "$KERNEL_TARBALL has no $KERNEL_DIRNAME/"
+	[[ -d $tmp/$KERNEL_DIRNAME ]] || rk_die "$KERNEL_TARBALL has no $KERNEL_DIRNAME/"
 	while IFS= read -r p; do
-		[[ -r $p ]] || die "$p is listed in patches/series but missing"
-		log "applying ${p#"$KIT"/}"
+		[[ -r $p ]] || rk_die "$p is listed in patches/series but missing"
+		rk_info "applying ${p#"$KIT"/}"
 		patch -d "$tmp/$KERNEL_DIRNAME" -p1 --forward --batch --fuzz=0 \
 			--no-backup-if-mismatch --quiet -i "$p" ||
-			die "${p#"$KIT"/} does not apply to a pristine $KERNEL_DIRNAME"
+			rk_die "${p#"$KIT"/} does not apply to a pristine $KERNEL_DIRNAME"
 	done < <(series_patches)
 	tree_digest > "$tmp/$KERNEL_DIRNAME/.relaykit-patched"
 	rm -rf "$TREE"
@@ -78,7 +78,7 @@ current() {
 }
 
 main() {
-	[[ -d $KIT/net-relay ]] || die "$KIT/net-relay is missing"
+	[[ -d $KIT/net-relay ]] || rk_die "$KIT/net-relay is missing"
 	# Builds running beside this one hold the tree shared; the exclusive
 	# lock is only needed (and waited for) when something must change.
 	lock_tree shared

@@ -22,19 +22,20 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 main() {
-	local release=$BUILD/uml-release config=$BUILD/kunit-config
+	local release config=$BUILD/kunit-config
 
-	make -C "$KIT" --no-print-directory "$release/.relaykit-built"
+	release=$(kernel_dir release)
+	"$KIT/scripts/kernel-build.sh" --if-stale release
 	[[ -e $TREE/net/relay/.kunitconfig ]] ||
-		die "net/relay/.kunitconfig missing (net-relay/.kunitconfig in the kit)"
+		rk_die "net/relay/.kunitconfig missing (net-relay/.kunitconfig in the kit)"
 	grep -qx 'CONFIG_NET_RELAY_KUNIT_TEST=y' "$release/.config" ||
-		die "${release#"$KIT"/} has no net/relay KUnit suites (uml/configs/release.config)"
+		rk_die "${release#"$KIT"/} has no net/relay KUnit suites (uml/configs/release.config)"
 	cd "$TREE"
 	(
 		lock_out "$config"
 		./tools/testing/kunit/kunit.py config --kunitconfig=net/relay \
 			--build_dir="$config" --arch=um --make_options "CC=$KCC"
-	) || die "kunit.py config --kunitconfig=net/relay failed"
+	) || rk_die "kunit.py config --kunitconfig=net/relay failed"
 	lock_out "$release"
 	exec ./tools/testing/kunit/kunit.py exec --build_dir="$release" \
 		--timeout=300 "$@"

@@ -35,7 +35,7 @@ relay_maintainers_entry() {
 	local maint=$1
 
 	grep -qx 'NETWORKING \[TCP\]' "$maint" ||
-		die "MAINTAINERS has no 'NETWORKING [TCP]' section to put net/relay before"
+		rk_die "MAINTAINERS has no 'NETWORKING [TCP]' section to put net/relay before"
 	awk '$0 == "NETWORKING [TCP]" {
 		print "NETWORKING [RELAY]"
 		print "M:\trelaykit developers <relaykit@example.org>"
@@ -74,7 +74,7 @@ make_series() {
 	mapfile -t files < <(patched_files "${patches[@]}"; echo MAINTAINERS)
 	mkdir -p "$WORK"
 	tar -C "$WORK" -xJf "$KERNEL_TARBALL" "${files[@]/#/$KERNEL_DIRNAME/}" ||
-		die "cannot extract ${files[*]} from $KERNEL_TARBALL"
+		rk_die "cannot extract ${files[*]} from $KERNEL_TARBALL"
 	mv "$WORK/$KERNEL_DIRNAME" "$repo"
 	git -C "$repo" init -q
 	git -C "$repo" add -A
@@ -87,7 +87,7 @@ make_series() {
 			relay_done=1
 		fi
 		git -C "$repo" am -q --committer-date-is-author-date "$p" ||
-			die "git am ${p#"$KIT"/} failed (in $repo)"
+			rk_die "git am ${p#"$KIT"/} failed (in $repo)"
 	done
 	[[ $relay_done -eq 1 ]] || commit_relay "$repo"
 
@@ -106,25 +106,25 @@ check_series() {
 	mkdir -p "$WORK/check"
 	mapfile -t files < <(patched_files "$DIST"/*.patch)
 	tar -C "$WORK/check" -xJf "$KERNEL_TARBALL" "${files[@]/#/$KERNEL_DIRNAME/}" ||
-		die "cannot extract ${files[*]} from $KERNEL_TARBALL"
+		rk_die "cannot extract ${files[*]} from $KERNEL_TARBALL"
 	for p in "$DIST"/*.patch; do
 		patch -d "$tree" -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch \
-			--quiet -i "$p" || die "dist/${p##*/} does not apply to a fresh $KERNEL_DIRNAME"
+			--quiet -i "$p" || rk_die "dist/${p##*/} does not apply to a fresh $KERNEL_DIRNAME"
 	done
 	diff -r -x '*.o' -x '*.ko' -x '*.mod' -x '*.mod.c' -x '.*.cmd' -x '*.a' \
 		-x modules.order -x Module.symvers -x '.*.swp' -x '*~' \
 		"$KIT/net-relay" "$tree/net/relay" >&2 ||
-		die "net/relay from dist/ differs from net-relay/"
+		rk_die "net/relay from dist/ differs from net-relay/"
 	grep -q '^source "net/relay/Kconfig"' "$tree/net/Kconfig" ||
-		die "dist/ does not hook net/relay into net/Kconfig"
-	log "dist/ applies with patch -p1 --fuzz=0 to the pristine files of $KERNEL_TARBALL"
+		rk_die "dist/ does not hook net/relay into net/Kconfig"
+	rk_info "dist/ applies with patch -p1 --fuzz=0 to the pristine files of $KERNEL_TARBALL"
 }
 
 main() {
 	local check=1
 
 	[[ ${1:-} == --no-check ]] && check=0
-	[[ -r $MSG ]] || die "$MSG is missing"
+	[[ -r $MSG ]] || rk_die "$MSG is missing"
 	trap cleanup EXIT
 	mkdir -p "$BUILD"
 	WORK=$(mktemp -d "$BUILD/.make-patch.XXXXXX")

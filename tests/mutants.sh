@@ -60,7 +60,7 @@ select_patches()
 			"$want" | "$want"-*) found=$p ;;
 			esac
 		done
-		[ -n "$found" ] || die "no mutant '$want' in ${MUTANTS#"$KIT"/}"
+		[ -n "$found" ] || rk_die "no mutant '$want' in ${MUTANTS#"$KIT"/}"
 		echo "$found"
 	done
 }
@@ -80,12 +80,12 @@ build_module()
 	mkdir -p "$dir"
 	cp -a "$KIT/net-relay" "$dir/"
 	if [ -n "$patch" ] && ! patch -s -p1 -d "$dir" < "$patch" > "$dir/patch.log" 2>&1; then
-		log "$name: the patch does not apply: $(tail -n 1 "$dir/patch.log")"
+		rk_info "$name: the patch does not apply: $(tail -n 1 "$dir/patch.log")"
 		return 1
 	fi
-	if ! (lock_out "$BUILD/uml-debug" &&
-		kmake "$BUILD/uml-debug" M="$dir/net-relay" modules) > "$dir/build.log" 2>&1; then
-		log "$name: the module does not build (${dir#"$KIT"/}/build.log)"
+	if ! (lock_out "$(kernel_dir debug)" &&
+		kmake "$(kernel_dir debug)" M="$dir/net-relay" modules) > "$dir/build.log" 2>&1; then
+		rk_info "$name: the module does not build (${dir#"$KIT"/}/build.log)"
 		return 1
 	fi
 	echo "$dir/net-relay/net_relay.ko"
@@ -107,11 +107,11 @@ main()
 	local patches patch name tests ko out rc caught=0 survived=0 broken=0 failed
 	local -a all=() names
 
-	[ -e "$BUILD/uml-debug/.relaykit-built" ] || die "the debug kernel is not built: make kernel-debug"
+	[ -e "$(kernel_stamp debug)" ] || rk_die "the debug kernel is not built: make kernel-debug"
 	mapfile -t patches < <(select_patches "$@")
 	for patch in "${patches[@]}"; do
 		tests=$(caught_by "$patch")
-		[ -n "$tests" ] || die "$(basename "$patch"): no 'Caught-by:' line"
+		[ -n "$tests" ] || rk_die "$(basename "$patch"): no 'Caught-by:' line"
 		read -ra names <<< "$tests"
 		all+=("${names[@]}")
 	done
@@ -122,7 +122,7 @@ main()
 	out=$WORK/baseline/tests.out
 	if ! run_tests "$ko" "$out" "${all[@]}"; then
 		grep '^FAIL ' "$out" >&2 || tail -n 5 "$out" >&2
-		die "the unpatched module fails the tests that are to catch the mutants (${out#"$KIT"/}): fix that first"
+		rk_die "the unpatched module fails the tests that are to catch the mutants (${out#"$KIT"/}): fix that first"
 	fi
 	echo "baseline: $(tail -n 1 "$out") (${all[*]})"
 

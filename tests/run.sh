@@ -57,8 +57,8 @@ TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KIT=$(dirname "$TESTS")
 export KIT
 
-# shellcheck source=lib/topology.sh
-source "$TESTS/lib/topology.sh"
+# shellcheck source=lib/phase-topology.sh
+source "$TESTS/lib/phase-topology.sh"
 # shellcheck source=lib/klog.sh
 source "$TESTS/lib/klog.sh"
 # shellcheck source=lib/sockcheck.sh
@@ -385,11 +385,11 @@ run_test()
 	echo "# exit status $rc" >> "$log"
 
 	if [ "$guests" = 1 ] && [ "$TOPO_UP" = 1 ]; then
-		for guest in $(topo_unresponsive 20); do
+		for guest in $(phase_unresponsive 20); do
 			frozen+="${frozen:+ }$guest"
-			freason+="${freason:+; }$(topo_diagnose "$guest" "$log")"
+			freason+="${freason:+; }$(phase_diagnose "$guest" "$log")"
 			# A frozen guest scans for no leaks: only the consoles.
-			[ "$(topo_guest_kernel "$guest")" != debug ] || kmode=console
+			[ "$(rk_guest_config "$STATE" "$guest" GUEST_KERNEL)" != debug ] || kmode=console
 		done
 		fexpect=$(sed -n 's/^EXPECT-FROZEN: //p' "$log" | tail -n 1)
 	fi
@@ -500,7 +500,7 @@ bring_up()
 	TOPO_TRIED=1
 	log=$(log_name "$BOOT_NAME")
 	start=$EPOCHREALTIME
-	if reason=$(topo_start "$log"); then
+	if reason=$(phase_start "$log"); then
 		TOPO_UP=1
 		if reason=$(klog_check "$log"); then
 			report_ok "$BOOT_NAME" "$(seconds_since "$start")" ""
@@ -529,7 +529,7 @@ restart_topology()
 	if [ "$KEEP_UP" = 1 ]; then
 		echo "# -k: the frozen topology is left up: RUN=$RUN ./uml/gdb.sh GUEST;" \
 			"stop: RUN=$RUN ./uml/stop-topology.sh"
-	elif ! reason=$(topo_stop "$log"); then
+	elif ! reason=$(phase_stop "$log"); then
 		report_fail "$BOOT_NAME" "the frozen topology did not stop: $reason" "$log"
 	fi
 	TOPO_UP=0
@@ -547,7 +547,7 @@ bring_down()
 	log=$(log_name "$PHASE:shutdown")
 	if [ "$TOPO_UP" = 0 ]; then
 		# start-topology.sh stopped what it had started; make sure.
-		topo_stop "$log" > /dev/null || true
+		phase_stop "$log" > /dev/null || true
 		return 0
 	fi
 	if [ "$KEEP_UP" = 1 ] && [ "$FAILED" -gt 0 ]; then
@@ -560,7 +560,7 @@ bring_down()
 	sleep 5
 	r=$(klog_check "$log") || reason=$r
 	TOPO_UP=0
-	r=$(topo_stop "$log") || reason=${reason:-$r}
+	r=$(phase_stop "$log") || reason=${reason:-$r}
 	r=$(klog_check_halt "$log") || reason=${reason:-$r}
 	if [ -z "$reason" ]; then
 		report_ok "$PHASE:shutdown" "$(seconds_since "$start")" ""
@@ -610,7 +610,7 @@ on_signal()
 	prebuild_stop
 	echo "# interrupted" >&2
 	if [ "$TOPO_UP" = 1 ] || [ "$TOPO_TRIED" = 1 ]; then
-		topo_stop /dev/null > /dev/null 2>&1 || true
+		phase_stop /dev/null > /dev/null 2>&1 || true
 	fi
 	exit 130
 }
@@ -620,7 +620,7 @@ on_exit()
 	prebuild_stop
 	# Safety net: the normal path stops the topology in bring_down().
 	if [ "$TOPO_TRIED" = 1 ] && [ "$TOPO_UP" = 1 ] && ! { [ "$KEEP_UP" = 1 ] && [ "$FAILED" -gt 0 ]; }; then
-		topo_stop /dev/null > /dev/null 2>&1 || true
+		phase_stop /dev/null > /dev/null 2>&1 || true
 	fi
 }
 

@@ -24,7 +24,6 @@
 # err ... Bad file descriptor", dead ttys), so no line is used twice.
 set -euo pipefail
 
-RK_PROG=console.sh
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/qemu.sh

@@ -8,7 +8,6 @@
 #   ./uml/demo.sh [TOPOLOGY-FILE]          (env RUN, default demo)
 set -euo pipefail
 
-RK_PROG=demo.sh
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 

@@ -16,7 +16,6 @@
 # ID.kill asks the agent to kill the command.
 set -euo pipefail
 
-RK_PROG=exec.sh
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 

@@ -23,7 +23,6 @@
 # (uml/lib/gdb-start.sh). Recipes: docs/debugging.md.
 set -euo pipefail
 
-RK_PROG=gdb.sh
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/gdb-start.sh
@@ -43,9 +42,9 @@ STATE=$(rk_state_dir "$RUN")
 pid=$(< "$STATE/$guest/pid")
 command -v gdb > /dev/null || rk_die "gdb not found (scripts/install-deps.sh)"
 
-kind=$(sed -n "s/^GUEST_KERNEL='\(.*\)'$/\1/p" "$STATE/$guest/config")
+kind=$(rk_guest_config "$STATE" "$guest" GUEST_KERNEL)
 [[ -n $kind ]] || rk_die "no GUEST_KERNEL in $STATE/$guest/config"
-build_dir=$(rk_kernel_build_dir "$kind")
+build_dir=$(kernel_dir "$kind")
 
 # QEMU guests: qemu's gdbstub on STATE/GUEST/gdb.sock (lib/qemu.sh); the
 # kernel stops while gdb is attached, like a ptraced UML kernel.
@@ -75,8 +74,8 @@ else
 	symbols=${exe% (deleted)}
 fi
 # A kernel rebuilt since the guest booted no longer matches its symbols.
-if [[ $exe == *' (deleted)' ]] || ! [[ $exe -ef $(rk_kernel_binary "$kind") ]]; then
-	rk_warn "guest $guest runs ${exe}, not the current $(rk_kernel_binary "$kind"): symbols may not match (restart the run)"
+if [[ $exe == *' (deleted)' ]] || ! [[ $exe -ef $(kernel_image "$kind") ]]; then
+	rk_warn "guest $guest runs ${exe}, not the current $(kernel_image "$kind"): symbols may not match (restart the run)"
 fi
 
 args=(-q -nx

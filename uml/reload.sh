@@ -11,7 +11,6 @@
 # outside net/relay need a new kernel: make kernel-debug, then restart.
 set -euo pipefail
 
-RK_PROG=reload.sh
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -26,10 +25,9 @@ STATE=$(rk_state_dir "$RUN")
 EXEC=$KIT/uml/exec.sh
 t0=$(date +%s.%N)
 
-kind=$(sed -n "s/^GUEST_KERNEL='\(.*\)'$/\1/p" "$STATE/$guest/config")
-build_dir=$(rk_kernel_build_dir "$kind")
-ko=$build_dir/net/relay/net_relay.ko
-[[ ($kind == debug || $kind == x86) && -n $build_dir ]] ||
+kind=$(rk_guest_config "$STATE" "$guest" GUEST_KERNEL)
+ko=$(kernel_module "$kind")
+kernel_has_module "$kind" ||
 	rk_die "guest $guest runs kernel '$kind': net_relay is built in or absent there, nothing to reload (only 'debug' and 'x86' have it as a module)"
 # The module of the guest's own kernel (x86: build/x86, QEMU guests).
 target=module

@@ -6,6 +6,11 @@
 # QEMU guests (kind qemu) and bridge networks: lib/qemu.sh, docs/x86.md.
 #
 #   ./uml/start-topology.sh [--check] [FILE]     (default uml/topology/default.topo)
+#   ./uml/start-topology.sh --kernels [FILE]
+#
+# --check: parse FILE and resolve its kernels, start nothing. --kernels:
+# print the kernel kinds the kit builds that FILE's guests boot (after the
+# variables below), one a line: what `make run` & co build first.
 #
 # Environment: RUN (run id, default demo), KERNEL (kernel of every guest),
 # <GUEST>_KERNEL (one guest, e.g. RELAY_KERNEL=release), START_TIMEOUT
@@ -19,11 +24,10 @@
 # On any failure everything started so far is stopped again (logs are kept).
 set -euo pipefail
 
-RK_PROG=start-topology.sh
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-# shellcheck source=lib/topology.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/topology.sh"
+# shellcheck source=lib/topo-file.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/topo-file.sh"
 # shellcheck source=lib/qemu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
 # shellcheck source=lib/gdb-start.sh
@@ -35,14 +39,30 @@ START_TIMEOUT=${START_TIMEOUT:-60}
 ROOTFS=$KIT/build/rootfs.img
 
 usage() {
-	echo "usage: [RUN=id] $RK_PROG [--check] [TOPOLOGY-FILE]" >&2
+	echo "usage: [RUN=id] $RK_PROG [--check | --kernels] [TOPOLOGY-FILE]" >&2
 	exit 2
 }
 
+# built_kernels: the kinds the kit builds that the guests boot, once each.
+built_kernels() {
+	local guest kind
+	local -A seen=()
+
+	for guest in "${TOPO_GUESTS[@]}"; do
+		kind=$(topo_kernel_kind "$guest")
+		if kernel_kind_built "$kind" && [[ -z ${seen[$kind]:-} ]]; then
+			seen[$kind]=1
+			printf '%s\n' "$kind"
+		fi
+	done
+}
+
 check_only=0
+kernels_only=0
 while (($#)); do
 	case $1 in
 	--check) check_only=1; shift ;;
+	--kernels) kernels_only=1; shift ;;
 	-h | --help) usage ;;
 	-*) usage ;;
 	*) break ;;
@@ -56,6 +76,10 @@ rk_check_run_name "$RUN"
 [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || rk_die "START_TIMEOUT='$START_TIMEOUT' is not a number of seconds"
 
 topo_parse "$TOPO" || rk_die "invalid topology $TOPO"
+if ((kernels_only)); then
+	built_kernels
+	exit 0
+fi
 gdb_check "${TOPO_GUESTS[@]}" || exit 1
 
 # Kernels: resolve kinds to binaries now, so a missing build is reported
@@ -63,14 +87,14 @@ gdb_check "${TOPO_GUESTS[@]}" || exit 1
 declare -A kernel_kind kernel_bin
 errors=0
 for guest in "${TOPO_GUESTS[@]}"; do
-	kind=$(topo_guest_kernel "$guest")
+	kind=$(topo_kernel_kind "$guest")
 	where="$TOPO:${TOPO_G_KERNEL_LINE[$guest]}"
 	[[ $kind == "${TOPO_G_KERNEL[$guest]}" ]] || where="environment (${kind@Q} overrides $where)"
 	case $kind in
 	debug | release | stock | x86 | */*) ;;
 	*) rk_err "$where: guest $guest: kernel '$kind': use debug, release, stock, x86 or a path"; errors=1; continue ;;
 	esac
-	bin=$(rk_kernel_binary "$kind")
+	bin=$(kernel_image "$kind")
 	if [[ ${TOPO_G_KIND[$guest]} == qemu ]]; then
 		if [[ $kind != x86 && $kind != */* ]]; then
 			rk_err "$where: guest $guest: kind qemu needs kernel x86 or a path to a bzImage, not '$kind'"
@@ -97,7 +121,7 @@ for guest in "${TOPO_GUESTS[@]}"; do
 	if [[ $kind == debug || $kind == release ]]; then
 		for ifname in ${TOPO_G_IFACES[$guest]}; do
 			[[ ${TOPO_NET_TRANSPORT[${TOPO_IF_NET[$guest/$ifname]}]} == veth ]] || continue
-			grep -qx 'CONFIG_UML_NET_VECTOR=y' "$(rk_kernel_build_dir "$kind")/.config" 2> /dev/null && break
+			grep -qx 'CONFIG_UML_NET_VECTOR=y' "$(kernel_dir "$kind")/.config" 2> /dev/null && break
 			rk_err "$where: guest $guest: $ifname is on veth network ${TOPO_IF_NET[$guest/$ifname]}, and kernel '$kind' has no CONFIG_UML_NET_VECTOR"
 			errors=1
 			break
@@ -233,10 +257,11 @@ vec_devices() {
 write_config() {
 	local guest=$1 kind=$2 ifname build_dir ko=
 
-	build_dir=$(rk_kernel_build_dir "$kind")
+	build_dir=$(kernel_dir "$kind")
 	if [[ -n $build_dir && $build_dir == "$KIT"/* ]]; then
 		build_dir=/relaykit/kit/${build_dir#"$KIT"/}
-		ko=$build_dir/net/relay/net_relay.ko
+		ko=$(kernel_module "$kind")
+		ko=/relaykit/kit/${ko#"$KIT"/}
 	else
 		build_dir=
 	fi

@@ -16,7 +16,6 @@
 # and "quit" through their monitor instead of cad and halt.
 set -euo pipefail
 
-RK_PROG=stop-topology.sh
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/qemu.sh

@@ -7,10 +7,10 @@ set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 
-B=$KIT/build/uml-debug
-[ -x "$B/linux" ] || fail "$B/linux missing: run make"
+B=$(kernel_dir debug)
+[ -x "$(kernel_image debug)" ] || fail "$(kernel_image debug) missing: run make"
 [ -f "$B/.config" ] || fail "$B/.config missing"
-ko=$B/net/relay/net_relay.ko
+ko=$(kernel_module debug)
 [ -f "$ko" ] || fail "$ko missing"
 
 # need SYMBOL VALUE: .config has CONFIG_SYMBOL=VALUE.

@@ -9,8 +9,8 @@ set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 
-B=$KIT/build/uml-release
-[ -x "$B/linux" ] || fail "$B/linux missing: run make"
+B=$(kernel_dir release)
+[ -x "$(kernel_image release)" ] || fail "$(kernel_image release) missing: run make"
 grep -qx 'CONFIG_NET_RELAY=y' "$B/.config" || fail "CONFIG_NET_RELAY is not y in $B/.config"
 img=$B/vmlinux
 [ -f "$img" ] || img=$B/linux

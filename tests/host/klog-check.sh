@@ -28,9 +28,9 @@ mkdir -p "$STATE/relay" "$LOGDIR"
 # The stubbed guest side: one guest on the debug kernel, whose kmemleak
 # prints $work/kmemleak.
 # shellcheck disable=SC2317 # called by klog_check
-topo_guests() { echo relay; }
+phase_guests() { echo relay; }
 # shellcheck disable=SC2317
-topo_guest_kernel() { echo debug; }
+rk_guest_config() { echo debug; }
 # shellcheck disable=SC2317
 klog_kmemleak() { cat "$work/kmemleak"; }
 

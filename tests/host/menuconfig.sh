@@ -28,9 +28,10 @@ for tool in tmux make gcc; do
 	command -v "$tool" > /dev/null || fail "$tool not installed (scripts/install-deps.sh)"
 done
 [ -f "$TREE/Makefile" ] || fail "no kit tree in $TREE: make tree"
-[ -f "$KIT/build/uml-debug/.config" ] || fail "no build/uml-debug/.config: make kernel-debug"
-grep -qx 'CONFIG_NET_RELAY=m' "$KIT/build/uml-debug/.config" ||
-	fail "build/uml-debug/.config does not have CONFIG_NET_RELAY=m to start from"
+DEBUG_CONFIG=$(kernel_config debug)
+[ -f "$DEBUG_CONFIG" ] || fail "no $DEBUG_CONFIG: make kernel-debug"
+grep -qx 'CONFIG_NET_RELAY=m' "$DEBUG_CONFIG" ||
+	fail "$DEBUG_CONFIG does not have CONFIG_NET_RELAY=m to start from"
 
 cleanup()
 {
@@ -229,12 +230,12 @@ build_relay()
 }
 
 t0=$SECONDS
-real_sum=$(sha256sum < "$KIT/build/uml-debug/.config")
-cp "$KIT/build/uml-debug/.config" "$SCRATCH/.config"
+real_sum=$(sha256sum < "$DEBUG_CONFIG")
+cp "$DEBUG_CONFIG" "$SCRATCH/.config"
 menuconfig_set y
 build_relay y
 menuconfig_set m
 build_relay m
-[ "$(sha256sum < "$KIT/build/uml-debug/.config")" = "$real_sum" ] ||
-	fail "build/uml-debug/.config changed during the test (a build by someone else?)"
+[ "$(sha256sum < "$DEBUG_CONFIG")" = "$real_sum" ] ||
+	fail "$DEBUG_CONFIG changed during the test (a build by someone else?)"
 note "M -> * -> M with keystrokes, built both ways in $((SECONDS - t0)) s"

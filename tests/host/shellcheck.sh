@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run shellcheck (all severities, following sourced files) on every shell script
-# of the kit: *.sh and files with a sh/bash shebang in uml/, tests/,
+# of the kit: *.sh and files with a sh/bash shebang in lib/, uml/, tests/, bench/,
 # rootfs-scripts/, scripts/, and .ci/run.  Zero findings.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
@@ -22,7 +22,7 @@ is_shell()
 files=()
 while IFS= read -r -d '' f; do
 	is_shell "$f" && files+=("$f")
-done < <(find uml tests rootfs-scripts scripts -type f -print0 2> /dev/null | sort -z)
+done < <(find lib uml tests bench rootfs-scripts scripts -type f -print0 2> /dev/null | sort -z)
 [ -e .ci/run ] && files+=(.ci/run)
 ((${#files[@]})) || fail "no shell scripts found"
 

@@ -16,7 +16,7 @@ source "$(dirname "$0")/../lib/guest.sh"
 GDB_TIMEOUT=${GDB_TIMEOUT:-60}
 
 need_relay
-kind=$(sed -n "s/^GUEST_KERNEL=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config")
+kind=$(relay_kernel_kind)
 relay_pid=$(cat "$STATE/relay/pid")
 log "relay: kernel $kind, pid $relay_pid"
 

@@ -17,8 +17,8 @@
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
-# shellcheck source=../lib/topology.sh
-source "$KIT/tests/lib/topology.sh"
+# shellcheck source=../lib/phase-topology.sh
+source "$KIT/tests/lib/phase-topology.sh"
 # shellcheck source=../lib/klog.sh
 source "$KIT/tests/lib/klog.sh"
 
@@ -30,7 +30,7 @@ RUN=
 STATE=
 LOGDIR=
 
-[ -x "$KIT/build/uml-release/linux" ] || fail "build/uml-release/linux missing: make kernel-release"
+[ -x "$(kernel_image release)" ] || fail "$(kernel_image release) missing: make kernel-release"
 for tool in gdb tmux; do
 	command -v "$tool" > /dev/null || fail "$tool not installed (scripts/install-deps.sh)"
 done
@@ -53,7 +53,7 @@ run_end()
 
 	[ -n "$RUN" ] || return 0
 	reason=$(klog_check "$RK_LOG") || true
-	topo_stop "$RK_LOG" > /dev/null || reason=${reason:-stop-topology.sh failed}
+	phase_stop "$RK_LOG" > /dev/null || reason=${reason:-stop-topology.sh failed}
 	if [ -z "$reason" ]; then
 		reason=$(klog_check_halt "$RK_LOG") || true
 	fi
@@ -131,7 +131,7 @@ attach_builtin()
 	local rc=0
 
 	run_begin attach
-	topo_start "$RK_LOG" < /dev/null || { echo "FAIL: builtin topology did not start"; return 1; }
+	phase_start "$RK_LOG" < /dev/null || { echo "FAIL: builtin topology did not start"; return 1; }
 	bash "$KIT/tests/integration/30-gdb-attach.sh" || rc=$?
 	[ "$rc" = 0 ] || { echo "FAIL: 30-gdb-attach.sh on the built-in relay (exit $rc)"; return 1; }
 }
@@ -160,7 +160,7 @@ phase()
 }
 
 bad=0
-# TOPOLOGY is read by topo_start (tests/lib/topology.sh).
+# TOPOLOGY is read by phase_start (tests/lib/phase-topology.sh).
 TOPOLOGY=$TOPO_FILE
 phase boot boot_under_gdb || bad=1
 phase attach attach_builtin || bad=1

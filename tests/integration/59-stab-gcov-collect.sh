@@ -14,7 +14,7 @@ source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
 build_dir=$(relay_guest_config BUILD_DIR)
-gcov=/sys/kernel/debug/gcov$KIT/build/uml-debug/net/relay
+gcov=/sys/kernel/debug/gcov$(kernel_dir "$(relay_kernel_kind)")/net/relay
 grep -qx 'CONFIG_GCOV_KERNEL=y' "$(relay_kernel_config)" ||
 	skip "the relay's kernel ($(relay_kernel_kind)) has no CONFIG_GCOV_KERNEL"
 gexec relay test -d "$gcov" || fail "no gcov data in the relay guest: $gcov missing"

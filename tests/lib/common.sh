@@ -13,6 +13,10 @@ RK_NAME=${RK_NAME:-$(basename "$0" .sh)}
 RK_NOTE=${RK_NOTE:-/dev/null}
 RK_RESULTS=${RK_RESULTS:-/dev/null}
 
+# Kernel kinds and their files: kernel_dir debug, kernel_config x86 ...
+# shellcheck source=../../lib/kernel-kind.sh
+source "$KIT/lib/kernel-kind.sh"
+
 # Exit status the runner reads as "skipped" (same value as kselftest's KSFT_SKIP).
 RK_SKIP=4
 

@@ -7,13 +7,13 @@
 
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-# shellcheck source=topology.sh
-source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
+# shellcheck source=phase-topology.sh
+source "$(dirname "${BASH_SOURCE[0]}")/phase-topology.sh"
 
 : "${RUN:?RUN is not set: integration tests run from tests/run.sh}"
 STATE=${STATE:-$KIT/run/$RUN}
 
-# The helpers as the guests see them (GUEST_KIT: tests/lib/topology.sh).
+# The helpers as the guests see them (GUEST_KIT: tests/lib/phase-topology.sh).
 GLIB=$GUEST_KIT/tests/lib
 
 # Addresses of the default topology, for the tests that source this file.
@@ -291,31 +291,28 @@ need_tcp_services()
 		fail "tcp-services.sh failed on the server (see $STATE/server/tcp-services.log)"
 }
 
-# need_canary FAULT: make net/relay commit FAULT on purpose (CONFIG_NET_RELAY_CANARY,
-# debug kernel), for the tests that prove the kernel log check catches it.
-# relay_kernel_kind: the kernel the relay guest runs (debug, release,
+# relay_kernel_kind: the kernel kind the relay guest runs (debug, release,
 # x86, ...), as its topology says.
 relay_kernel_kind()
 {
-	topo_guest_kernel relay
+	relay_guest_config GUEST_KERNEL
 }
 
 # relay_guest_config NAME: a setting of the relay guest's config (written by
 # start-topology.sh), e.g. NET_RELAY_KO, the module it loads.
 relay_guest_config()
 {
-	sed -n "s/^$1=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/relay/config"
+	rk_guest_config "$STATE" relay "$1"
 }
 
-# relay_kernel_config: the .config of the kit kernel the relay guest runs.
+# relay_kernel_config: the .config of the kernel the relay guest runs.
 relay_kernel_config()
 {
-	case $(relay_kernel_kind) in
-	x86) echo "$KIT/build/x86/.config" ;;
-	*) echo "$KIT/build/uml-$(relay_kernel_kind)/.config" ;;
-	esac
+	kernel_config "$(relay_kernel_kind)"
 }
 
+# need_canary FAULT: make net/relay commit FAULT on purpose (CONFIG_NET_RELAY_CANARY,
+# debug kernel), for the tests that prove the kernel log check catches it.
 need_canary()
 {
 	local canary=/sys/kernel/debug/net_relay/canary

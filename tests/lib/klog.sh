@@ -152,8 +152,8 @@ klog_check()
 	local log=$1 mode=${2:-} guest new reports rc first kind lost start
 	local r_console='' r_leak='' r_scan='' findings=$1.findings
 
-	for guest in $(topo_guests); do
-		kind=$(topo_guest_kernel "$guest")
+	for guest in $(phase_guests); do
+		kind=$(rk_guest_config "$STATE" "$guest" GUEST_KERNEL)
 		lost=$LOGDIR/.klog/$RUN/$guest.kmemleak-lost
 		if [ "$kind" != debug ] || [ "$mode" = console ]; then
 			:
@@ -215,7 +215,7 @@ klog_check()
 		echo "${r_console:-${r_leak:-$r_scan}}"
 		return 1
 	fi
-	echo "# kernel log check: clean ($(topo_guests | tr '\n' ' '))" >> "$log"
+	echo "# kernel log check: clean ($(phase_guests | tr '\n' ' '))" >> "$log"
 }
 
 # klog_expected LOG REGEX: after a test that provoked a report on purpose
@@ -244,7 +244,7 @@ klog_check_halt()
 {
 	local log=$1 guest new reports reason='' first
 
-	for guest in $(topo_guests); do
+	for guest in $(phase_guests); do
 		new=$(klog_new "$guest")
 		reports=$(printf '%s\n' "$new" | klog_classify)
 		if [ -n "$reports" ]; then

@@ -32,14 +32,14 @@ prebuild_rank()
 	return 1
 }
 
-# prebuild_cmd STEP: build it, at idle priority (make decides whether
-# anything is out of date; kbuild and kunit.py rebuild only what changed).
+# prebuild_cmd STEP: build it, at idle priority, if anything it is built
+# from changed (kbuild rebuilds only what changed).
 prebuild_cmd()
 {
 	local -a idle=(nice -n 19 chrt --idle 0)
 
 	case $1 in
-	x86) "${idle[@]}" make -C "$KIT" --no-print-directory "$KIT/build/x86/.relaykit-built" ;;
+	x86) "${idle[@]}" "$KIT/scripts/kernel-build.sh" --if-stale x86 ;;
 	*) echo "unknown build step '$1'" >&2; return 1 ;;
 	esac
 }

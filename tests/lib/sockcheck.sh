@@ -6,7 +6,7 @@
 # that loses a socket reference or an skb leaves objects the stack
 # allocated: kmemleak sees no leak while anything still points at them,
 # and no backtrace would name net/relay; only these counts show it.
-# Sourced by tests/run.sh after tests/lib/topology.sh; uses KIT and RUN.
+# Sourced by tests/run.sh after tests/lib/phase-topology.sh; uses KIT and RUN.
 #
 #   sock_snapshot          the relay guest's counts (tests/lib/sockcount.sh)
 #   sock_check BEFORE LOG  wait up to SOCK_SETTLE seconds (30) for the counts

@@ -28,6 +28,8 @@
 set -euo pipefail
 
 KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=lib/log.sh source-path=SCRIPTDIR/../..
+. "$KIT/lib/log.sh"
 DURATION=30m
 INTERVAL=1m
 OUTDIR=
@@ -42,7 +44,6 @@ done
 SOAK_TOL_SLAB=${SOAK_TOL_SLAB:-2048}
 SOAK_TOL_MEMFREE=${SOAK_TOL_MEMFREE:-4096}
 
-die() { echo "soak: $*" >&2; exit 1; }
 
 seconds()
 {
@@ -58,7 +59,7 @@ seconds()
 }
 duration=$(seconds "$DURATION")
 interval=$(seconds "$INTERVAL")
-((duration >= 3 * interval)) || die "DURATION must be at least 3 x INTERVAL"
+((duration >= 3 * interval)) || rk_die "DURATION must be at least 3 x INTERVAL"
 OUTDIR=${OUTDIR:-$KIT/run/soak/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
@@ -93,11 +94,11 @@ trap 'exit 130' INT TERM
 if [ "$OWN_RUN" = 1 ]; then
 	echo "soak: starting topology $RUN"
 	"$KIT/uml/start-topology.sh" "$KIT/tests/stability/stability.topo" > "$OUTDIR/start.log" 2>&1 ||
-		die "start-topology.sh failed (see $OUTDIR/start.log)"
+		rk_die "start-topology.sh failed (see $OUTDIR/start.log)"
 fi
-ex relay test -e /proc/net/relay/rules || die "the relay is not loaded in run $RUN"
+ex relay test -e /proc/net/relay/rules || rk_die "the relay is not loaded in run $RUN"
 
-ex server sh -c 'head -c 1048576 /dev/urandom > /srv/www/soak-1m' || die "cannot create /srv/www/soak-1m on the server"
+ex server sh -c 'head -c 1048576 /dev/urandom > /srv/www/soak-1m' || rk_die "cannot create /srv/www/soak-1m on the server"
 ex client rm -f /tmp/load.stop
 EXEC_TIMEOUT=$((duration + 120)) ex client perl "$G/stability/load.pl" http 192.0.2.1 80 "$duration" /,/soak-1m \
 	> "$OUTDIR/http.out" 2>&1 &
@@ -117,8 +118,8 @@ sample()
 	# seen to take minutes on a starved host.  One more try, then give up.
 	snap=$(ex -t 90 relay sh "$G/stability/memsnap.sh") ||
 		snap=$(ex -t 90 relay sh "$G/stability/memsnap.sh") ||
-		die "memory snapshot at ${1}s failed twice (90 s each): is the relay guest hung? (run/$RUN/relay/console.log)"
-	stats=$(ex relay cat /proc/net/relay/stats) || die "cannot read /proc/net/relay/stats"
+		rk_die "memory snapshot at ${1}s failed twice (90 s each): is the relay guest hung? (run/$RUN/relay/console.log)"
+	stats=$(ex relay cat /proc/net/relay/stats) || rk_die "cannot read /proc/net/relay/stats"
 	{
 		printf '%s\n' "$snap"
 		printf '%s\n' "$stats" | awk '$1 == "tcp_active" || $1 == "udp_mappings"'
@@ -138,16 +139,16 @@ while :; do
 	# A rule change per interval: the relay's rule paths under traffic.
 	if ((n % 2)); then
 		ex relay sh -c 'cd /proc/net/relay && echo "add tcp 8080 198.51.100.2:80" > rules && echo "add udp 5353 198.51.100.2:53" > rules' ||
-			die "rule add failed"
+			rk_die "rule add failed"
 	else
 		ex relay sh -c 'cd /proc/net/relay && echo "del tcp 8080" > rules && echo "del udp 5353" > rules' ||
-			die "rule del failed"
+			rk_die "rule del failed"
 	fi
 	sleep $((start + n * interval - SECONDS > 0 ? start + n * interval - SECONDS : 0))
 done
 ex client touch /tmp/load.stop
 for pid in "${PIDS[@]}"; do
-	wait "$pid" || die "a load generator failed: $(cat "$OUTDIR/http.out" "$OUTDIR/dns.out")"
+	wait "$pid" || rk_die "a load generator failed: $(cat "$OUTDIR/http.out" "$OUTDIR/dns.out")"
 done
 PIDS=()
 load="$(cat "$OUTDIR/http.out"); $(cat "$OUTDIR/dns.out")"
@@ -161,7 +162,7 @@ for _ in $(seq 60); do
 	relays_gone && break
 	sleep 1
 done
-relays_gone || die "relays still live 60 s after the load stopped"
+relays_gone || rk_die "relays still live 60 s after the load stopped"
 end_csv=$OUTDIR/end.csv
 head -n 1 "$csv" > "$end_csv"
 sample "$((SECONDS - start))" "$end_csv"
@@ -211,4 +212,4 @@ echo "soak: $csv${OUTDIR:+, $OUTDIR/soak.png}"
 [[ $verdict != *"NOT FLAT"* ]] || exit 1
 ok=0
 [[ $load =~ http:\ ([0-9]+)\ ok ]] && ok=${BASH_REMATCH[1]}
-((ok > 0)) || die "no HTTP request succeeded"
+((ok > 0)) || rk_die "no HTTP request succeeded"

@@ -2,14 +2,13 @@
 # Shared helpers for the host-side relaykit scripts (uml/*.sh).
 # Sourced, never executed. Callers run with `set -euo pipefail`.
 
-RK_PROG=${RK_PROG:-$(basename "$0")}
 KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RUN=${RUN:-demo}
 
-rk_err() { printf '%s: error: %s\n' "$RK_PROG" "$*" >&2; }
-rk_warn() { printf '%s: warning: %s\n' "$RK_PROG" "$*" >&2; }
-rk_info() { printf '%s: %s\n' "$RK_PROG" "$*" >&2; }
-rk_die() { rk_err "$@"; exit 1; }
+# shellcheck source=../../lib/log.sh
+. "$KIT/lib/log.sh"
+# shellcheck source=../../lib/kernel-kind.sh
+. "$KIT/lib/kernel-kind.sh"
 
 # Run ids become directory names, netns names and umids: keep them tame.
 rk_check_run_name() {
@@ -122,34 +121,10 @@ rk_mconsole() {
 		"uml/$(rk_umid "$run" "$guest")/mconsole" "$@" 2> /dev/null)
 }
 
-# Path of the UML binary for a kernel kind (debug|release|stock|PATH), or of
-# the bzImage for x86 (QEMU guests, lib/qemu.sh).
-rk_kernel_binary() {
-	case $1 in
-	debug | release) printf '%s/build/uml-%s/linux\n' "$KIT" "$1" ;;
-	x86) printf '%s/build/x86/arch/x86/boot/bzImage\n' "$KIT" ;;
-	stock) printf '%s\n' /usr/bin/linux.uml ;;
-	/*) printf '%s\n' "$1" ;;
-	*) printf '%s/%s\n' "$KIT" "$1" ;;
-	esac
-}
-
-# Kernel build directory (vmlinux, modules, vmlinux-gdb.py) on the host, or
-# nothing for kernels that were not built by the kit.
-rk_kernel_build_dir() {
-	local bin
-
-	case $1 in
-	debug | release) printf '%s/build/uml-%s\n' "$KIT" "$1" ;;
-	x86) printf '%s/build/x86\n' "$KIT" ;;
-	stock) ;;
-	*)
-		bin=$(rk_kernel_binary "$1")
-		[[ -f $(dirname "$bin")/Makefile && -d $(dirname "$bin")/scripts ]] &&
-			dirname "$bin"
-		;;
-	esac
-	return 0
+# rk_guest_config STATE GUEST NAME: a setting of a started guest's config
+# (written by start-topology.sh), e.g. GUEST_KERNEL, its kernel kind.
+rk_guest_config() {
+	sed -n "s/^$3=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$1/$2/config" 2> /dev/null
 }
 
 # Single-quote for /bin/sh (the guest sources its config with sh, not bash).

@@ -18,15 +18,6 @@
 
 QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
 
-# qemu_kernel_image KERNEL: bzImage of a qemu kernel kind (x86 or a path).
-qemu_kernel_image() {
-	case $1 in
-	x86) printf '%s/build/x86/arch/x86/boot/bzImage\n' "$KIT" ;;
-	/*) printf '%s\n' "$1" ;;
-	*) printf '%s/%s\n' "$KIT" "$1" ;;
-	esac
-}
-
 # rk_guest_kind STATE GUEST: uml or qemu (what started the guest).
 rk_guest_kind() {
 	local kind=uml

@@ -1,16 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Start and stop the topology the kunit and integration groups share.
-# Sourced by tests/run.sh; uses KIT, RUN, STATE and TOPOLOGY.  Both
-# functions append to LOG and, on failure, print a one-line reason on stdout.
+# The topology of a test phase (the guests the kunit and integration
+# groups share, the x86 group's, test 31's own): start and stop it, list,
+# probe and diagnose its guests. Sourced by tests/run.sh and the tests;
+# uses KIT, RUN, STATE and TOPOLOGY. phase_start and phase_stop append to
+# LOG and, on failure, print a one-line reason on stdout.
+
+# rk_guest_config and the kernel kinds (lib/kernel-kind.sh); STATE is set
+# by the caller.
+# shellcheck source=../../uml/lib/common.sh disable=SC2153
+source "$KIT/uml/lib/common.sh"
 
 # The kit as the guests see it (hostfs, read-only).
 # shellcheck disable=SC2034 # for the files that source this one
 GUEST_KIT=/relaykit/kit
 
-# topo_start LOG: boot the guests of uml/topology/$TOPOLOGY.topo as run $RUN.
-topo_start()
+# phase_start LOG: boot the guests of uml/topology/$TOPOLOGY.topo as run $RUN.
+phase_start()
 {
 	local log=$1 rc=0 guest ready
 
@@ -26,18 +33,18 @@ topo_start()
 		return 1
 	fi
 	# Every guest must have run its start commands (uml/guest/init.sh).
-	for guest in $(topo_guests); do
+	for guest in $(phase_guests); do
 		ready=$(cat "$STATE/$guest/ready" 2> /dev/null || true)
 		if [ "$ready" != ok ]; then
 			echo "guest $guest not ready: ${ready:-no $STATE/$guest/ready}"
 			return 1
 		fi
 	done
-	echo "# guests up: $(topo_guests | tr '\n' ' ')" >> "$log"
+	echo "# guests up: $(phase_guests | tr '\n' ' ')" >> "$log"
 }
 
-# topo_stop LOG: halt the guests (clean shutdown) and remove the netns.
-topo_stop()
+# phase_stop LOG: halt the guests (clean shutdown) and remove the netns.
+phase_stop()
 {
 	local log=$1 rc=0
 
@@ -50,7 +57,7 @@ topo_stop()
 }
 
 # Guests of the run: every state subdirectory with a console log.
-topo_guests()
+phase_guests()
 {
 	local dir
 
@@ -60,21 +67,15 @@ topo_guests()
 	return 0
 }
 
-# topo_guest_kernel GUEST: the kernel kind (debug|release|stock) it runs.
-topo_guest_kernel()
-{
-	sed -n "s/^GUEST_KERNEL=['\"]\{0,1\}\([^'\"]*\).*/\1/p" "$STATE/$1/config" 2> /dev/null
-}
-
-# topo_unresponsive SECONDS: print the guests that do not run a command
+# phase_unresponsive SECONDS: print the guests that do not run a command
 # through their exec agent within SECONDS, one per line. All guests are
 # asked at once; a guest that answers is fine whatever it says.
-topo_unresponsive()
+phase_unresponsive()
 {
 	local limit=$1 guest
 	local -A probe=()
 
-	for guest in $(topo_guests); do
+	for guest in $(phase_guests); do
 		(cd "$KIT" && RUN=$RUN ./uml/exec.sh -t "$limit" "$guest" true) > /dev/null 2>&1 &
 		probe[$guest]=$!
 	done
@@ -84,10 +85,10 @@ topo_unresponsive()
 	return 0
 }
 
-# topo_host_state GUEST: one line on GUEST's host process: alive or not, its
+# phase_host_state GUEST: one line on GUEST's host process: alive or not, its
 # scheduler state and wait channel, and the CPU it used over 2 s, which
 # tells a guest that spins from one that sleeps and is never woken.
-topo_host_state()
+phase_host_state()
 {
 	local pid before after wchan cpu0
 	local -a f
@@ -105,15 +106,15 @@ topo_host_state()
 		"$(((f[11] + f[12] - cpu0) * 100 / (2 * $(getconf CLK_TCK))))% of a CPU over 2 s"
 }
 
-# topo_diagnose GUEST LOG: why GUEST does not answer, in LOG: its host
+# phase_diagnose GUEST LOG: why GUEST does not answer, in LOG: its host
 # process (and every process of its group: UML runs the guest's processes
 # as host processes), and the tail of its console. Prints a one-line
 # summary.
-topo_diagnose()
+phase_diagnose()
 {
 	local guest=$1 log=$2 pid host members
 
-	host=$(topo_host_state "$guest")
+	host=$(phase_host_state "$guest")
 	pid=$(cat "$STATE/$guest/pid" 2> /dev/null || true)
 	members=$([ -z "$pid" ] || pgrep -d, -g "$pid" || true)
 	{

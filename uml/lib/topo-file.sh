@@ -303,7 +303,7 @@ topo_finish() {
 
 # Kernel kind of GUEST after environment overrides: <GUEST>_KERNEL (e.g.
 # RELAY_KERNEL=release) wins over KERNEL (every guest), which wins over the file.
-topo_guest_kernel() {
+topo_kernel_kind() {
 	local guest=$1 var
 
 	var=$(printf '%s' "$guest" | tr 'a-z-' 'A-Z_')_KERNEL

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tests/bench.sh (make bench): net/relay against the usual ways of relaying
+# bench/bench.sh (make bench): net/relay against the usual ways of relaying
 # TCP and UDP, measured in one run on the same UML guests
 # (uml/topology/bench.topo: the relay guest on the release kernel).
 #
-# Cases, one at a time on the relay guest (tests/bench/guest.sh up/down):
+# Cases, one at a time on the relay guest (bench/guest.sh up/down):
 #   forward  plain IP forwarding with routes (the path's limit; the client
 #            talks to the server's address)
 #   dnat     iptables DNAT + MASQUERADE     ipvs    IPVS NAT (ipvsadm -m)
@@ -15,7 +15,7 @@
 # case, so that the machine's drift hits all alike), with min and max:
 #   iperf3 bulk throughput both ways and the relay guest's host CPU per GiB,
 #   request/response over 1 and 50 connections, new connections per second
-#   (build/rrload from tests/bench/rrload.c), DNS queries per second (direct,
+#   (build/rrload from bench/rrload.c), DNS queries per second (direct,
 #   dnat, ipvs, relay); once per case: idle connections held and the relay's
 #   memory per connection.
 # Results: run/bench-results/STAMP/ (raw.csv, summary.csv, benchmarks.md,
@@ -41,10 +41,10 @@
 # BENCH_KEEP=1 (leave the guests up at the end).
 set -euo pipefail
 
-KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PROG=bench.sh
 RUN=${RUN:-bench-$$}
 export RUN
+# shellcheck source=uml/lib/common.sh source-path=SCRIPTDIR/..
+. "$(dirname "${BASH_SOURCE[0]}")/../uml/lib/common.sh"
 STATE=$KIT/run/$RUN
 BENCH_TOPO=${BENCH_TOPO:-bench}
 case $BENCH_TOPO in
@@ -52,8 +52,10 @@ case $BENCH_TOPO in
 *) TOPO=$KIT/uml/topology/$BENCH_TOPO.topo ;;
 esac
 LINK=${BENCH_LINK:-daemon}
+[[ -f $TOPO ]] || rk_die "BENCH_TOPO: no topology $TOPO"
+KERNELS=$("$KIT/uml/start-topology.sh" --kernels "$TOPO") || rk_die "BENCH_TOPO: $TOPO is not a valid topology"
 # Where a full run's page goes, and how its relay guest is labelled.
-if grep -Eq '^[[:space:]]*kernel[[:space:]]+x86' "$TOPO" 2> /dev/null; then
+if [[ $'\n'$KERNELS$'\n' == *$'\nx86\n'* ]]; then
 	RELAY_X86=1
 	DOCS_NAME=benchmarks-x86
 	DOCS_CHARTS=bench-x86
@@ -68,10 +70,10 @@ veth | bridge)
 	DOCS_NAME+=-$LINK
 	DOCS_CHARTS+=-$LINK
 	;;
-*) echo "bench.sh: error: BENCH_LINK='$LINK': use daemon (uml_switch), bridge or veth" >&2; exit 1 ;;
+*) rk_die "BENCH_LINK='$LINK': use daemon (uml_switch), bridge or veth" ;;
 esac
 RRLOAD=$KIT/build/rrload
-GUEST_SH=/relaykit/kit/tests/bench/guest.sh
+GUEST_SH=/relaykit/kit/bench/guest.sh
 G_RRLOAD=/relaykit/kit/build/rrload
 
 FRONT=192.0.2.1
@@ -100,25 +102,25 @@ OUT=$KIT/run/bench-results/$STAMP
 LOG=$OUT/bench.log
 RAW=$OUT/raw.csv
 
-err() { printf '%s: error: %s\n' "$PROG" "$*" >&2; }
-die() { err "$*"; exit 1; }
+# say TEXT: a line of the report, on stdout and in the bench log.
 say() { printf '%s\n' "$*" | tee -a "$LOG"; }
-warn() { printf '%s: warning: %s\n' "$PROG" "$*" | tee -a "$LOG" >&2; }
+# warn TEXT: a warning, on stderr and in the bench log.
+warn() { rk_warn "$@" 2>&1 | tee -a "$LOG" >&2; }
 
 for c in $CASES; do
-	[[ " $ALL_CASES " == *" $c "* ]] || die "BENCH_CASES: unknown case '$c' (known: $ALL_CASES)"
+	[[ " $ALL_CASES " == *" $c "* ]] || rk_die "BENCH_CASES: unknown case '$c' (known: $ALL_CASES)"
 done
-((EUID == 0)) || die "must run as root (the topology needs ip netns)"
-[[ -f $TOPO ]] || die "BENCH_TOPO: no topology $TOPO"
-((!RELAY_X86)) || [[ $LINK == daemon ]] || die "BENCH_LINK=$LINK: for the UML topology; the x86 relay is on bridges already"
-# The client and server run the release kernel in both topologies.
-needed=("$KIT/build/rootfs.img" "$KIT/build/agent" "$KIT/build/uml-release/linux")
-((!RELAY_X86)) || needed+=("$KIT/build/x86/arch/x86/boot/bzImage")
+((EUID == 0)) || rk_die "must run as root (the topology needs ip netns)"
+((!RELAY_X86)) || [[ $LINK == daemon ]] || rk_die "BENCH_LINK=$LINK: for the UML topology; the x86 relay is on bridges already"
+needed=("$KIT/build/rootfs.img" "$KIT/build/agent")
+for kind in $KERNELS; do
+	needed+=("$(kernel_image "$kind")")
+done
 for f in "${needed[@]}"; do
-	[[ -e $f ]] || die "$f missing: run 'make bench' (TOPO=x86 for the x86 relay)"
+	[[ -e $f ]] || rk_die "$f missing: run 'make bench' (TOPO=x86 for the x86 relay)"
 done
 for tool in gcc perl gnuplot; do
-	command -v "$tool" > /dev/null || die "'$tool' not found (scripts/install-deps.sh)"
+	command -v "$tool" > /dev/null || rk_die "'$tool' not found (scripts/install-deps.sh)"
 done
 
 mkdir -p "$OUT"
@@ -133,9 +135,9 @@ fi
 echo "case,metric,round,value" > "$RAW"
 
 # The load tool runs in the guests from the kit (hostfs): static, no libs.
-if [[ ! -x $RRLOAD || $KIT/tests/bench/rrload.c -nt $RRLOAD ]]; then
-	gcc -static -O2 -Wall -Wextra -o "$RRLOAD" "$KIT/tests/bench/rrload.c" ||
-		die "cannot build $RRLOAD from tests/bench/rrload.c"
+if [[ ! -x $RRLOAD || $KIT/bench/rrload.c -nt $RRLOAD ]]; then
+	gcc -static -O2 -Wall -Wextra -o "$RRLOAD" "$KIT/bench/rrload.c" ||
+		rk_die "cannot build $RRLOAD from bench/rrload.c"
 fi
 
 gx() { "$KIT/uml/exec.sh" "$@"; }
@@ -148,7 +150,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	if ((started)); then
 		if [[ ${BENCH_KEEP:-0} == 1 ]]; then
-			echo "$PROG: guests left up: RUN=$RUN ./uml/stop-topology.sh" >&2
+			rk_info "guests left up: RUN=$RUN ./uml/stop-topology.sh"
 		else
 			"$KIT/uml/stop-topology.sh" "$RUN" >> "$LOG" 2>&1 || true
 		fi
@@ -156,8 +158,8 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
-trap 'err interrupted; exit 130' INT
-trap 'err terminated; exit 143' TERM
+trap 'rk_err interrupted; exit 130' INT
+trap 'rk_err terminated; exit 143' TERM
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -174,7 +176,7 @@ started=1
 if ! START_TIMEOUT=120 "$KIT/uml/start-topology.sh" "$TOPO" >> "$LOG" 2>&1; then
 	warn "topology did not start; once more (see $LOG)"
 	START_TIMEOUT=180 "$KIT/uml/start-topology.sh" "$TOPO" >> "$LOG" 2>&1 ||
-		die "cannot start $TOPO (see $LOG and $STATE/*/console.log)"
+		rk_die "cannot start $TOPO (see $LOG and $STATE/*/console.log)"
 fi
 RELAY_PGID=$(< "$STATE/relay/pid")
 if ((RELAY_X86)); then
@@ -453,7 +455,7 @@ if [[ ${MAKELEVEL:-} ]]; then
 	[[ $LINK == daemon ]] || COMMAND+=" LINK=$LINK"
 	ENV_SET=$(env | grep -E '^BENCH_[A-Z_]+=' | grep -Ev '^BENCH_(TOPO|LINK)=' | sort | tr '\n' ' ' || true)
 else
-	COMMAND="tests/bench.sh"
+	COMMAND="bench/bench.sh"
 	ENV_SET=$(env | grep -E '^BENCH_[A-Z_]+=' | sort | tr '\n' ' ' || true)
 fi
 [[ -z $ENV_SET ]] || COMMAND="$ENV_SET$COMMAND"
@@ -483,7 +485,7 @@ fi
 	echo "charts=$DOCS_CHARTS"
 } > "$OUT/meta"
 
-perl "$KIT/tests/bench/report.pl" "$OUT" >> "$LOG" 2>&1 || die "report failed (see $LOG)"
+perl "$KIT/bench/report.pl" "$OUT" >> "$LOG" 2>&1 || rk_die "report failed (see $LOG)"
 say "bench: done in $(((T_END - T_START) / 60)) min $(((T_END - T_START) % 60)) s; report $OUT/benchmarks.md"
 if ((DOCS)); then
 	mkdir -p "$KIT/docs/$DOCS_CHARTS"

@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest side of tests/bench.sh, run in the guests of uml/topology/bench.topo
-# (start lines, or ./uml/exec.sh GUEST /relaykit/kit/tests/bench/guest.sh ...).
+# Guest side of bench/bench.sh, run in the guests of uml/topology/bench.topo
+# (start lines, or ./uml/exec.sh GUEST /relaykit/kit/bench/guest.sh ...).
 #
 #   guest.sh tune client|relay|server   limits for 10,000 connections (boot)
 #   guest.sh services                   server: echo :7, iperf3 :5201, dnsmasq :53
 #   guest.sh up CASE | down CASE        relay: set one relay up / take it down
 #   guest.sh mem                        relay: MemFree, Slab and /proc/slabinfo
 #
-# CASE: forward dnat ipvs haproxy socat relay (tests/bench.sh describes them).
+# CASE: forward dnat ipvs haproxy socat relay (bench/bench.sh describes them).
 # Every relay carries TCP 5201 (iperf3) and 7 (echo); dnat, ipvs and relay
 # carry UDP 53 too. Logs: /relaykit/run/bench-*.log (host: run/RUN/GUEST/).
 
 set -euo pipefail
 
 SERVICE=bench
-# shellcheck source=../../uml/guest/services/lib.sh
+# shellcheck source=../uml/guest/services/lib.sh
 . /relaykit/kit/uml/guest/services/lib.sh
 
 FRONT=192.0.2.1
@@ -62,7 +62,7 @@ cmd_services()
 {
 	setsid "$RRLOAD" serve 7 >> "$RUN/bench-echod.log" 2>&1 < /dev/null &
 	iperf3 -s -D --logfile "$RUN/bench-iperf3.log" || die "iperf3 -s failed (see $RUN/bench-iperf3.log)"
-	dnsmasq --conf-file=/relaykit/kit/tests/bench/dnsmasq.conf --log-facility="$RUN/bench-dns.log" ||
+	dnsmasq --conf-file=/relaykit/kit/bench/dnsmasq.conf --log-facility="$RUN/bench-dns.log" ||
 		die "dnsmasq failed (see $RUN/bench-dns.log)"
 	wait_listening tcp 7 || die "rrload serve is not listening on 7 (see $RUN/bench-echod.log)"
 	wait_listening tcp 5201 || die "iperf3 is not listening on 5201"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rrload: small load generator for tests/bench.sh, built static on the host
+ * rrload: small load generator for bench/bench.sh, built static on the host
  * (gcc -static) and run inside the UML guests from /relaykit/kit/build/.
  * One process, one epoll loop, no threads: the guests have one CPU.
  *
