@@ -5,9 +5,13 @@
 # Sourced by tests/run.sh; uses KIT, RUN, STATE and TOPOLOGY.  Both
 # functions append to LOG and, on failure, print a one-line reason on stdout.
 
-# The kit as the guests see it (hostfs, read-only).
+# The kit as the guests see it (hostfs, read-only), and in it the tools the
+# tests run inside the guests (tests/guest/).
 # shellcheck disable=SC2034 # for the files that source this one
-GUEST_KIT=/relaykit/kit
+{
+	GUEST_KIT=/relaykit/kit
+	GTOOLS=$GUEST_KIT/tests/guest
+}
 
 # topo_start LOG: boot the guests of uml/topology/$TOPOLOGY.topo as run $RUN.
 topo_start()

@@ -14,7 +14,7 @@
 # Traffic: HTTP GETs of a page and of a 1 MiB file over short connections
 # (connection churn), DNS queries from a new source port every 20 (mapping
 # churn), and every INTERVAL a rule change (a TCP and a UDP rule added or
-# deleted).  Each sample (tests/stability/memsnap.sh, after dropping caches
+# deleted).  Each sample (tests/guest/memsnap.sh, after dropping caches
 # and shrinking the slab caches) goes to DIR/soak.csv; DIR/soak.png plots it.
 # DIR defaults to run/soak/<date>.
 #
@@ -69,7 +69,8 @@ if [ -z "${RUN:-}" ] || [ ! -e "$KIT/run/$RUN/relay/pid" ]; then
 	OWN_RUN=1
 fi
 export RUN
-G=/relaykit/kit/tests
+# shellcheck source=../lib/topology.sh
+source "$KIT/tests/lib/topology.sh"	# GTOOLS: tests/guest/ as the guests see it
 ex() { "$KIT/uml/exec.sh" "$@"; }
 
 PIDS=()
@@ -99,10 +100,10 @@ ex relay test -e /proc/net/relay/rules || die "the relay is not loaded in run $R
 
 ex server sh -c 'head -c 1048576 /dev/urandom > /srv/www/soak-1m' || die "cannot create /srv/www/soak-1m on the server"
 ex client rm -f /tmp/load.stop
-EXEC_TIMEOUT=$((duration + 120)) ex client perl "$G/stability/load.pl" http 192.0.2.1 80 "$duration" /,/soak-1m \
+EXEC_TIMEOUT=$((duration + 120)) ex client perl "$GTOOLS/load.pl" http 192.0.2.1 80 "$duration" /,/soak-1m \
 	> "$OUTDIR/http.out" 2>&1 &
 PIDS+=($!)
-EXEC_TIMEOUT=$((duration + 120)) ex client perl "$G/stability/load.pl" dns 192.0.2.1 53 "$duration" 40 \
+EXEC_TIMEOUT=$((duration + 120)) ex client perl "$GTOOLS/load.pl" dns 192.0.2.1 53 "$duration" 40 \
 	> "$OUTDIR/dns.out" 2>&1 &
 PIDS+=($!)
 
@@ -115,8 +116,8 @@ sample()
 
 	# A snapshot shrinks every slab cache: seconds normally, but it was once
 	# seen to take minutes on a starved host.  One more try, then give up.
-	snap=$(ex -t 90 relay sh "$G/stability/memsnap.sh") ||
-		snap=$(ex -t 90 relay sh "$G/stability/memsnap.sh") ||
+	snap=$(ex -t 90 relay sh "$GTOOLS/memsnap.sh") ||
+		snap=$(ex -t 90 relay sh "$GTOOLS/memsnap.sh") ||
 		die "memory snapshot at ${1}s failed twice (90 s each): is the relay guest hung? (run/$RUN/relay/console.log)"
 	stats=$(ex relay cat /proc/net/relay/stats) || die "cannot read /proc/net/relay/stats"
 	{
