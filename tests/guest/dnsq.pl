@@ -30,14 +30,11 @@ use warnings;
 use IO::Socket::INET;
 use IO::Select;
 use Errno qw(EAGAIN EWOULDBLOCK ECONNREFUSED);
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use RelayTest qw(now);
 
 $| = 1;
-
-sub now {
-	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
-	my ($t) = split ' ', scalar <$f>;
-	return $t;
-}
 
 sub query {
 	my ($id, $name) = @_;

@@ -27,15 +27,12 @@ use IO::Socket::INET;
 use IO::Select;
 use Errno qw(EINPROGRESS EAGAIN EWOULDBLOCK);
 use Socket qw(SOL_SOCKET SO_ERROR);
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use RelayTest qw(now);
 
 $| = 1;
 $SIG{PIPE} = 'IGNORE';
-
-sub now {
-	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
-	my ($t) = split ' ', scalar <$f>;
-	return $t;
-}
 
 my $STOP = '/tmp/load.stop';
 my $stop_checked = 0;

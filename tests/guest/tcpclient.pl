@@ -42,15 +42,12 @@ use IO::Select;
 use Errno qw(EAGAIN EWOULDBLOCK EINPROGRESS EINTR ECONNRESET);
 use Socket qw(SOL_SOCKET SO_ERROR SHUT_WR);
 use Fcntl;
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use RelayTest qw(now);
 
 $| = 1;
 $SIG{PIPE} = 'IGNORE';
-
-sub now {
-	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
-	my ($t) = split ' ', scalar <$f>;
-	return $t;
-}
 
 sub connect_nb {
 	my ($host, $port) = @_;

@@ -18,14 +18,11 @@
 use strict;
 use warnings;
 use Socket qw(:all);
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use RelayTest qw(now);
 
 $| = 1;
-
-sub now {
-	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
-	my ($t) = split ' ', scalar <$f>;
-	return $t;
-}
 
 sub csum {
 	my $d = shift;
