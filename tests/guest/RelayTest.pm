@@ -8,18 +8,37 @@
 #   use lib dirname(__FILE__);
 #   use RelayTest qw(now);
 #
-#   now()   seconds since boot (/proc/uptime: 10 ms steps)
+#   now()                  seconds since boot (/proc/uptime: 10 ms steps)
+#   dns_query(ID, NAME)    a DNS query with id ID, recursion desired, for
+#                          the A record of NAME
+#   dns_answer_id(PACKET)  the id of a good answer: QR set, RCODE 0, at
+#                          least one answer record; else undef
 package RelayTest;
 use strict;
 use warnings;
 use Exporter qw(import);
 
-our @EXPORT_OK = qw(now);
+our @EXPORT_OK = qw(now dns_query dns_answer_id);
 
 sub now {
 	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
 	my ($t) = split ' ', scalar <$f>;
 	return $t;
+}
+
+sub dns_query {
+	my ($id, $name) = @_;
+	my $q = pack('nnnnnn', $id, 0x0100, 1, 0, 0, 0);
+	$q .= chr(length $_) . $_ for split /\./, $name;
+	return $q . "\0" . pack('nn', 1, 1);
+}
+
+sub dns_answer_id {
+	my $p = shift;
+	return undef if length($p) < 12;
+	my ($id, $flags, $qd, $an) = unpack('nnnn', $p);
+	return undef unless ($flags & 0x8000) && ($flags & 0xf) == 0 && $an > 0;
+	return $id;
 }
 
 1;

@@ -29,7 +29,7 @@ use Errno qw(EINPROGRESS EAGAIN EWOULDBLOCK);
 use Socket qw(SOL_SOCKET SO_ERROR);
 use File::Basename qw(dirname);
 use lib dirname(__FILE__);
-use RelayTest qw(now);
+use RelayTest qw(now dns_query);
 
 $| = 1;
 $SIG{PIPE} = 'IGNORE';
@@ -83,13 +83,6 @@ sub mode_http {
 	return 0;
 }
 
-sub dnsq {
-	my $id = shift;
-	my $q = pack('nnnnnn', $id, 0x0100, 1, 0, 0, 0);
-	$q .= chr(length $_) . $_ for split /\./, 'www.relay.test';
-	return $q . "\0" . pack('nn', 1, 1);
-}
-
 sub mode_dns {
 	my ($host, $port, $secs, $qps) = @_;
 	my ($sent, $answered, $i, $s, $sel) = (0, 0, 0);
@@ -100,7 +93,7 @@ sub mode_dns {
 						   Proto => 'udp') or die "udp socket: $@\n";
 			$sel = IO::Select->new($s);
 		}
-		$sent++ if defined send($s, dnsq($i & 0xffff), 0);
+		$sent++ if defined send($s, dns_query($i & 0xffff, 'www.relay.test'), 0);
 		$i++;
 		my $due = $t0 + $i / $qps;
 		while ((my $wait = $due - now()) > 0) {

@@ -20,7 +20,7 @@ use warnings;
 use Socket qw(:all);
 use File::Basename qw(dirname);
 use lib dirname(__FILE__);
-use RelayTest qw(now);
+use RelayTest qw(now dns_query);
 
 $| = 1;
 
@@ -33,18 +33,11 @@ sub csum {
 	return ~$s & 0xffff;
 }
 
-sub dnsq {
-	my $id = shift;
-	my $q = pack('nnnnnn', $id, 0x0100, 1, 0, 0, 0);
-	$q .= chr(length $_) . $_ for split /\./, 'www.relay.test';
-	return $q . "\0" . pack('nn', 1, 1);
-}
-
 # A datagram: %o may set ulen (UDP length field), sum ('good', 'zero',
 # 'bad'), payload.
 sub dgram {
 	my ($src, $sport, $dst, $dport, %o) = @_;
-	my $payload = $o{payload} // dnsq($sport & 0xffff);
+	my $payload = $o{payload} // dns_query($sport & 0xffff, 'www.relay.test');
 	my $ulen = $o{ulen} // 8 + length($payload);
 	my $s = inet_aton($src) or die "bad address $src\n";
 	my $d = inet_aton($dst) or die "bad address $dst\n";
