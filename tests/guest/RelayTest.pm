@@ -13,12 +13,19 @@
 #                          the A record of NAME
 #   dns_answer_id(PACKET)  the id of a good answer: QR set, RCODE 0, at
 #                          least one answer record; else undef
+#   connect_nb(HOST, PORT) a non-blocking TCP socket whose connect to
+#                          HOST:PORT has begun (writable once it is done);
+#                          on failure undef, with the reason in $@ (as
+#                          IO::Socket::INET->new does)
 package RelayTest;
 use strict;
 use warnings;
 use Exporter qw(import);
+use IO::Socket::INET;
+use Socket qw(pack_sockaddr_in inet_aton);
+use Errno qw(EINPROGRESS);
 
-our @EXPORT_OK = qw(now dns_query dns_answer_id);
+our @EXPORT_OK = qw(now dns_query dns_answer_id connect_nb);
 
 sub now {
 	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
@@ -39,6 +46,19 @@ sub dns_answer_id {
 	my ($id, $flags, $qd, $an) = unpack('nnnn', $p);
 	return undef unless ($flags & 0x8000) && ($flags & 0xf) == 0 && $an > 0;
 	return $id;
+}
+
+sub connect_nb {
+	my ($host, $port) = @_;
+	my $s = IO::Socket::INET->new(Proto => 'tcp', Blocking => 0);
+	if (!$s) {
+		$@ = "socket: $!";
+		return undef;
+	}
+	return $s if connect($s, pack_sockaddr_in($port, inet_aton($host))) || $! == EINPROGRESS;
+	$@ = "connect $host:$port: $!";
+	close $s;
+	return undef;
 }
 
 1;

@@ -25,11 +25,11 @@ use strict;
 use warnings;
 use IO::Socket::INET;
 use IO::Select;
-use Errno qw(EINPROGRESS EAGAIN EWOULDBLOCK);
+use Errno qw(EAGAIN EWOULDBLOCK);
 use Socket qw(SOL_SOCKET SO_ERROR);
 use File::Basename qw(dirname);
 use lib dirname(__FILE__);
-use RelayTest qw(now dns_query);
+use RelayTest qw(now dns_query connect_nb);
 
 $| = 1;
 $SIG{PIPE} = 'IGNORE';
@@ -41,15 +41,6 @@ sub stopped {
 	return 0 if $t - $stop_checked < 0.2;
 	$stop_checked = $t;
 	return -e $STOP;
-}
-
-sub connect_nb {
-	my ($host, $port) = @_;
-	my $s = IO::Socket::INET->new(Proto => 'tcp', Blocking => 0) or return undef;
-	my $addr = Socket::pack_sockaddr_in($port, Socket::inet_aton($host));
-	return $s if connect($s, $addr) || $! == EINPROGRESS;
-	close $s;
-	return undef;
 }
 
 sub mode_http {
