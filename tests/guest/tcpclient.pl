@@ -41,7 +41,6 @@ use IO::Socket::INET;
 use IO::Select;
 use Errno qw(EAGAIN EWOULDBLOCK EINTR ECONNRESET);
 use Socket qw(SOL_SOCKET SO_ERROR SHUT_WR);
-use Fcntl;
 use File::Basename qw(dirname);
 use lib dirname(__FILE__);
 use RelayTest qw(now connect_nb);
