@@ -3,7 +3,7 @@
 #
 # The hang check of stab-fault-injection (conc_hung in tests/lib/common.sh,
 # on tcpclient.pl conc) on the host, in a network namespace of its own:
-# clients of an echo service that answers (tests/lib/echod.pl) are fine;
+# clients of an echo service that answers (tests/guest/echod.pl) are fine;
 # clients of a listener that reads and never answers must be reported as
 # hung.  (The check once looked for words tcpclient.pl never prints, so it
 # could not fail.)  TCPCLIENT_STALL=3 stands for the 30 s of the real run.
@@ -26,10 +26,10 @@ run_conc()
 		done
 		rc=0
 		out=$(TCPCLIENT_STALL=3 timeout 60 perl "$2" conc 127.0.0.1 7007 2 1000 2>&1) || rc=$?
-		printf "%s\t%s\n" "$rc" "$out"' _ "$1" "$KIT/tests/lib/tcpclient.pl"
+		printf "%s\t%s\n" "$rc" "$out"' _ "$1" "$KIT/tests/guest/tcpclient.pl"
 }
 
-echo_server="do '$KIT/tests/lib/echod.pl'"
+echo_server="do '$KIT/tests/guest/echod.pl'"
 # shellcheck disable=SC2016 # perl code
 black_hole='use IO::Socket::INET;
 	my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0], Listen => 8, ReuseAddr => 1) or die $@;

@@ -40,7 +40,7 @@ show_stalled()
 
 acc0=$(relay_stat tcp_accepted)
 gexec -t 300 client env TCPCLIENT_HOLD=20 "TCPCLIENT_HOLD_FILE=/relaykit/run/$held" \
-	perl "$GLIB/tcpclient.pl" conc "$RELAY_FRONT" 7007 200 262144 > "$out_file" 2>&1 &
+	perl "$GTOOLS/tcpclient.pl" conc "$RELAY_FRONT" 7007 200 262144 > "$out_file" 2>&1 &
 client=$!
 while kill -0 "$client" 2> /dev/null; do
 	if [ -s "$STATE/client/$held" ]; then

@@ -15,7 +15,7 @@ start_echod 7007
 rule "add tcp 7007 $SERVER_IP:7007"
 
 closed0=$(relay_stat tcp_closed)
-out=$(gexec -t 550 client perl "$GLIB/tcpclient.pl" seq "$RELAY_FRONT" 7007 5000) || {
+out=$(gexec -t 550 client perl "$GTOOLS/tcpclient.pl" seq "$RELAY_FRONT" 7007 5000) || {
 	echo "$out"
 	fail "$(echo "$out" | tail -n 1)"
 }

@@ -20,7 +20,7 @@ rule "add tcp $port $SERVER_IP:$port"
 
 failed0=$(relay_stat tcp_connect_failed)
 for i in 1 2 3; do
-	out=$(gexec client perl "$GLIB/tcpclient.pl" closed "$RELAY_FRONT" "$port" 30000) || fail "attempt $i: $out"
+	out=$(gexec client perl "$GTOOLS/tcpclient.pl" closed "$RELAY_FRONT" "$port" 30000) || fail "attempt $i: $out"
 	log "attempt $i: $out"
 done
 failed=$(($(relay_stat tcp_connect_failed) - failed0))

@@ -43,7 +43,7 @@ expect EADDRINUSE "add tcp 8125 $SERVER_IP:80"
 
 # Without CAP_NET_ADMIN: the file is 0666, the write is refused.
 got=$(gexec relay setpriv --reuid=65534 --regid=65534 --clear-groups \
-	perl "$GLIB/procwrite.pl" "$RELAY_PROC/rules" "add tcp 8126 $SERVER_IP:80") &&
+	perl "$GTOOLS/procwrite.pl" "$RELAY_PROC/rules" "add tcp 8126 $SERVER_IP:80") &&
 	fail "an unprivileged user could add a rule"
 [ "${got%% *}" = EPERM ] || fail "unprivileged write failed with $got, expected EPERM"
 

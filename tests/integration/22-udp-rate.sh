@@ -24,7 +24,7 @@ direct_routes() # add|del
 
 queries() # TARGET RATE COUNT
 {
-	gexec -t 300 client perl "$GLIB/dnsq.pl" rate "$1" 53 www.relay.test "$3" "$2" 16
+	gexec -t 300 client perl "$GTOOLS/dnsq.pl" rate "$1" 53 www.relay.test "$3" "$2" 16
 }
 
 forward0=$(gexec relay sysctl -n net.ipv4.ip_forward)

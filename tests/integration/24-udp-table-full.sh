@@ -20,13 +20,13 @@ full0=$(relay_stat udp_table_full)
 # Up to 10 s for the answers (multi returns once all 5 are in): a fresh
 # clone's x86 relay under a busy host once relayed all five answers
 # (down=56 in conns) and the client had seen only 4 after 3 s.
-out=$(gexec client perl "$GLIB/dnsq.pl" multi "$RELAY_FRONT" 53 www.relay.test 5 10)
+out=$(gexec client perl "$GTOOLS/dnsq.pl" multi "$RELAY_FRONT" 53 www.relay.test 5 10)
 echo "$out"
 # A mapping made by someone else since the table was empty would take a
 # place (and a query's mapping be evicted): the conns say whose.
 [ "$out" = "multi: 5 of 5 answered" ] ||
 	fail "with udp_max_mappings=5, the first 5: $out; conns: $(relay_conn_lines udp | tr '\n' ';')"
-out=$(gexec client perl "$GLIB/dnsq.pl" multi "$RELAY_FRONT" 53 www.relay.test 5 3)
+out=$(gexec client perl "$GTOOLS/dnsq.pl" multi "$RELAY_FRONT" 53 www.relay.test 5 3)
 echo "$out"
 [ "$out" = "multi: 0 of 5 answered" ] || fail "with udp_max_mappings=5 answered flows, 5 more: $out"
 full=$(($(relay_stat udp_table_full) - full0))

@@ -20,7 +20,7 @@ port=5501
 udp_noports() { gexec relay cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $3 }'; }
 
 gexec client rm -f "$done_file"
-gexec -t 90 client perl "$GLIB/dnsq.pl" watch "$RELAY_FRONT" 53 www.relay.test "$port" "$done_file" > "$watch_out" 2>&1 &
+gexec -t 90 client perl "$GTOOLS/dnsq.pl" watch "$RELAY_FRONT" 53 www.relay.test "$port" "$done_file" > "$watch_out" 2>&1 &
 watch_pid=$!
 mapping() { relay_conn_lines udp | awk -v c="$CLIENT_IP:$port" '$2 == c { print $3 }' | grep .; }
 retry 5 mapping > /dev/null || fail "no mapping for $CLIENT_IP:$port in conns"

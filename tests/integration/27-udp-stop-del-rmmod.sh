@@ -12,7 +12,7 @@ need_relay
 flow_out=$(mktemp)
 trap 'relay_restore; rm -f "$flow_out"' EXIT
 
-gexec -t 120 client perl "$GLIB/dnsq.pl" flow "$RELAY_FRONT" 53 www.relay.test 25 200 > "$flow_out" 2>&1 &
+gexec -t 120 client perl "$GTOOLS/dnsq.pl" flow "$RELAY_FRONT" 53 www.relay.test 25 200 > "$flow_out" 2>&1 &
 flow_pid=$!
 sleep 3
 out=$(relay_write control stop) || fail "control stop: $out"

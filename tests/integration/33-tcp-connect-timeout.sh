@@ -21,7 +21,7 @@ rule "add tcp $port $SERVER_IP:$port"
 
 failed0=$(relay_stat tcp_connect_failed)
 for i in 1 2; do
-	out=$(gexec client perl "$GLIB/tcpclient.pl" closed "$RELAY_FRONT" "$port" 20000) || fail "attempt $i: $out"
+	out=$(gexec client perl "$GTOOLS/tcpclient.pl" closed "$RELAY_FRONT" "$port" 20000) || fail "attempt $i: $out"
 	log "attempt $i: $out"
 	ms=$(echo "$out" | sed -n 's/.* after \([0-9]*\) ms.*/\1/p')
 	[ -n "$ms" ] || fail "attempt $i: no time in '$out'"

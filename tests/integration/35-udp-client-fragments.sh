@@ -23,7 +23,7 @@ ip_counter()
 reasm0=$(ip_counter ReasmOKs)
 frags0=$(ip_counter FragCreates)
 up0=$(relay_stat udp_bytes_up)
-out=$(gexec client perl "$GLIB/dnsq.pl" big "$RELAY_FRONT" 53 www.relay.test 3000) ||
+out=$(gexec client perl "$GTOOLS/dnsq.pl" big "$RELAY_FRONT" 53 www.relay.test 3000) ||
 	fail "a 3 KB query through the relay: $out"
 reasm=$(($(ip_counter ReasmOKs) - reasm0))
 frags=$(($(ip_counter FragCreates) - frags0))

@@ -17,7 +17,7 @@ rule "add tcp 7 $SERVER_IP:7"
 
 rejected0=$(relay_stat tcp_rejected)
 # 10 connections held 8 s; those refused fail or are closed at once.
-out=$(gexec -t 60 client perl "$GLIB/tcpclient.pl" hold "$RELAY_FRONT" 7 10 8) ||
+out=$(gexec -t 60 client perl "$GTOOLS/tcpclient.pl" hold "$RELAY_FRONT" 7 10 8) ||
 	fail "hold client: $out"
 summary=$(echo "$out" | tail -n 1)
 log "$out"

@@ -31,7 +31,7 @@ trap 'gsh relay "echo \"\$1\" > /proc/sys/net/ipv4/tcp_wmem" "$wmem0" || true
 slow_get()
 {
 	gsh client 'perl "$1" slow "$2" 80 "/$3" "$4" 10240 > /tmp/slow.out' \
-		"$GLIB/tcpclient.pl" "$RELAY_FRONT" "$1" "$2" &
+		"$GTOOLS/tcpclient.pl" "$RELAY_FRONT" "$1" "$2" &
 	SLOW_PID=$!
 }
 

@@ -26,7 +26,7 @@ for kind in host-unreachable:113 port-unreachable:111; do
 	gexec server iptables -A "${reject[@]}" --reject-with "icmp-$icmp" ||
 		fail "iptables in the server cannot reject with icmp-$icmp"
 	failed0=$(relay_stat tcp_connect_failed)
-	out=$(gexec client perl "$GLIB/tcpclient.pl" closed "$RELAY_FRONT" "$port" 5000) ||
+	out=$(gexec client perl "$GTOOLS/tcpclient.pl" closed "$RELAY_FRONT" "$port" 5000) ||
 		fail "icmp-$icmp: the client was not closed within 5 s: $out"
 	log "icmp-$icmp: $out"
 	failed=$(($(relay_stat tcp_connect_failed) - failed0))

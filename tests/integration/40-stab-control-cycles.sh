@@ -24,7 +24,7 @@ stab_load_start 300
 sleep 2
 # In the guest (perl: a fork in the UML guest costs more than a cycle).
 # The pauses let traffic hit both the stopped and the running relay.
-out=$(EXEC_TIMEOUT=300 gexec relay perl "$GSTAB/cycle.pl" control "$CYCLES" 2>&1) ||
+out=$(EXEC_TIMEOUT=300 gexec relay perl "$GTOOLS/cycle.pl" control "$CYCLES" 2>&1) ||
 	fail "stop/start cycles: $out"
 log "$out"
 stab_serves

@@ -32,7 +32,7 @@ stab_snapshot before
 
 stab_load_start 300
 sleep 2
-out=$(EXEC_TIMEOUT=300 gexec relay perl "$GSTAB/cycle.pl" module "$CYCLES" "$ko" "${DEFAULT_RULES[@]}" 2>&1) ||
+out=$(EXEC_TIMEOUT=300 gexec relay perl "$GTOOLS/cycle.pl" module "$CYCLES" "$ko" "${DEFAULT_RULES[@]}" 2>&1) ||
 	fail "rmmod/insmod cycles: $out"
 log "$out"
 stab_serves

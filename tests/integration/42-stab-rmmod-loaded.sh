@@ -36,7 +36,7 @@ relay_sysctl udp_unreplied_timeout 300
 hold_out=$STAB_DIR/hold.out
 gexec client rm -f /tmp/hold.ready /tmp/load.stop
 EXEC_TIMEOUT=400 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 150 /tmp/hold.ready' \
-	"$GSTAB/load.pl" "$RELAY_FRONT" "$TCP_CONNS" > "$hold_out" 2>&1 &
+	"$GTOOLS/load.pl" "$RELAY_FRONT" "$TCP_CONNS" > "$hold_out" 2>&1 &
 hold_pid=$!
 retry 120 gexec client test -e /tmp/hold.ready || fail "the client did not open its connections: $(cat "$hold_out")"
 opened=$(gexec client cat /tmp/hold.ready)
@@ -49,7 +49,7 @@ retry 20 held || fail "$TCP_CONNS held connections, but tcp_active=$(relay_stat 
 # mapped, three passes at most.
 mapped() { [ "$(relay_stat udp_mappings)" -ge "$UDP_FLOWS" ]; }
 for pass in 1 2 3; do
-	out=$(EXEC_TIMEOUT=120 gexec client perl "$GSTAB/udpraw.pl" flows "$CLIENT_IP" "$RELAY_FRONT" "$UDP_PORT" 20000 "$UDP_FLOWS" 800) ||
+	out=$(EXEC_TIMEOUT=120 gexec client perl "$GTOOLS/udpraw.pl" flows "$CLIENT_IP" "$RELAY_FRONT" "$UDP_PORT" 20000 "$UDP_FLOWS" 800) ||
 		fail "UDP flows: $out"
 	log "pass $pass: $out: udp_mappings=$(relay_stat udp_mappings)"
 	mapped && break

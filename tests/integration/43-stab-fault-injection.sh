@@ -80,7 +80,7 @@ left=$(failslab_pause)
 injected=$((tcp_budget - left))
 udp_budget=$((SLAB_TIMES - tcp_budget))
 failslab_arm "$udp_budget"
-out=$(EXEC_TIMEOUT=60 gexec client perl "$GSTAB/udpraw.pl" flows "$CLIENT_IP" "$RELAY_FRONT" 53 30000 1500 500) ||
+out=$(EXEC_TIMEOUT=60 gexec client perl "$GTOOLS/udpraw.pl" flows "$CLIENT_IP" "$RELAY_FRONT" 53 30000 1500 500) ||
 	fail "UDP flows: $out"
 sleep 2
 left=$(failslab_pause)
@@ -119,7 +119,7 @@ gsh relay '
 rule "add tcp 7 $SERVER_IP:7"
 # Connections may fail here, but not hang (conc_hung).
 rc=0
-out=$(EXEC_TIMEOUT=120 gexec client perl "$GLIB/tcpclient.pl" conc "$RELAY_FRONT" 7 20 200000 2>&1) || rc=$?
+out=$(EXEC_TIMEOUT=120 gexec client perl "$GTOOLS/tcpclient.pl" conc "$RELAY_FRONT" 7 20 200000 2>&1) || rc=$?
 summary=$(echo "$out" | sed -n 's/^conc: //p' | tail -n 1)
 log "echo through the relay while page allocations fail: ${summary:-no summary} (exit $rc)"
 left=$(gexec relay cat $DBG/fail_page_alloc/times)

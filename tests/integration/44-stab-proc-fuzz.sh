@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Hostile input on /proc/net/relay/rules and control (tests/stability/
+# Hostile input on /proc/net/relay/rules and control (tests/guest/
 # procfuzz.pl in the relay guest): thousands of random, mutated, truncated,
 # non-UTF-8, oversized (> PAGE_SIZE: EINVAL) and partial writes from one
 # writer, then several writers at once with readers of every file; only
@@ -24,7 +24,7 @@ trap 'rule_quiet flush; relay_restore; stab_cleanup' EXIT
 stab_snapshot before
 log "seed $SEED (STAB_FUZZ_SEED=$SEED repeats this run)"
 
-out=$(EXEC_TIMEOUT=300 gexec relay perl "$GSTAB/procfuzz.pl" random "$SEED" "$WRITES" 2>&1) || {
+out=$(EXEC_TIMEOUT=300 gexec relay perl "$GTOOLS/procfuzz.pl" random "$SEED" "$WRITES" 2>&1) || {
 	echo "$out"
 	fail "random writes: $(echo "$out" | grep -m1 VIOLATION || echo "$out" | tail -n 1)"
 }
@@ -32,14 +32,14 @@ echo "$out"
 random=$(echo "$out" | grep '^random:')
 rule_quiet flush
 
-out=$(EXEC_TIMEOUT=300 gexec relay perl "$GSTAB/procfuzz.pl" parallel "$SEED" "$PAR_WRITES" 4 2 2>&1) || {
+out=$(EXEC_TIMEOUT=300 gexec relay perl "$GTOOLS/procfuzz.pl" parallel "$SEED" "$PAR_WRITES" 4 2 2>&1) || {
 	echo "$out"
 	fail "parallel writers: $(echo "$out" | grep -m1 VIOLATION || echo "$out" | tail -n 1)"
 }
 echo "$out"
 rule_quiet flush
 
-out=$(gexec relay setpriv --reuid=1000 --regid=1000 --clear-groups perl "$GSTAB/procfuzz.pl" unpriv 2>&1) || {
+out=$(gexec relay setpriv --reuid=1000 --regid=1000 --clear-groups perl "$GTOOLS/procfuzz.pl" unpriv 2>&1) || {
 	echo "$out"
 	fail "unprivileged writes: $(echo "$out" | grep -m1 VIOLATION || echo "$out" | tail -n 1)"
 }

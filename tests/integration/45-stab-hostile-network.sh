@@ -67,7 +67,7 @@ rej0=$(relay_stat tcp_rejected)
 tmo0=$(relay_stat tcp_timeouts)
 slow_out=$STAB_DIR/slow.out
 gexec client rm -f /tmp/load.stop
-EXEC_TIMEOUT=60 gexec client perl "$GSTAB/load.pl" slow "$RELAY_FRONT" 80 $SLOW_CONNS 15 > "$slow_out" 2>&1 &
+EXEC_TIMEOUT=60 gexec client perl "$GTOOLS/load.pl" slow "$RELAY_FRONT" 80 $SLOW_CONNS 15 > "$slow_out" 2>&1 &
 slow_pid=$!
 peak=0
 peak_slab=0
@@ -93,7 +93,7 @@ slow_note="slowloris: peak $peak/$MAX_CONNS, rejected $rej, timed out $tmo"
 
 # --- 3. malformed and spoofed UDP ---------------------------------------------
 drop0=$(relay_stat udp_dropped)
-out=$(gexec client perl "$GSTAB/udpraw.pl" bad "$CLIENT_IP" "$RELAY_FRONT" 53 5600 20) || fail "raw UDP sender: $out"
+out=$(gexec client perl "$GTOOLS/udpraw.pl" bad "$CLIENT_IP" "$RELAY_FRONT" 53 5600 20) || fail "raw UDP sender: $out"
 log "$out"
 want=$(echo "$out" | awk '$1 == "dropped-expected" { print $2 }')
 sleep 1
@@ -107,7 +107,7 @@ port=5701
 watch_out=$STAB_DIR/watch.out
 done_file=/tmp/hostile-spoof-done
 gexec client rm -f "$done_file"
-EXEC_TIMEOUT=90 gexec client perl "$GLIB/dnsq.pl" watch "$RELAY_FRONT" 53 www.relay.test "$port" "$done_file" > "$watch_out" 2>&1 &
+EXEC_TIMEOUT=90 gexec client perl "$GTOOLS/dnsq.pl" watch "$RELAY_FRONT" 53 www.relay.test "$port" "$done_file" > "$watch_out" 2>&1 &
 watch_pid=$!
 mapping() { relay_conn_lines udp | awk -v c="$CLIENT_IP:$port" '$2 == c { print $3 }' | grep .; }
 retry 5 mapping > /dev/null || fail "no mapping for $CLIENT_IP:$port in conns"
@@ -117,7 +117,7 @@ drop0=$(relay_stat udp_dropped)
 gsh server '
 	perl "$1" spoof "$2" 5353 "$3" "$4" 5 &&
 	perl "$1" spoof 198.51.100.99 53 "$3" "$4" 5 &&
-	perl "$1" spoof 192.0.2.10 53 "$3" "$4" 5' "$GSTAB/udpraw.pl" "$SERVER_IP" "$RELAY_BACK" "$rport" ||
+	perl "$1" spoof 192.0.2.10 53 "$3" "$4" 5' "$GTOOLS/udpraw.pl" "$SERVER_IP" "$RELAY_BACK" "$rport" ||
 	fail "spoofed datagrams could not be sent from the server"
 # The watch's closing query comes back behind the spoofs (dnsq.pl).
 gexec client touch "$done_file"

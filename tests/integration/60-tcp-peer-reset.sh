@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # An abort on one side is a reset on the other, never preceded by a FIN
-# (docs/usage.md), both ways (tests/lib/rstpeer.pl):
+# (docs/usage.md), both ways (tests/guest/rstpeer.pl):
 #  - the server sends 6 bytes and aborts (SO_LINGER 0): the client, reading
 #    to the end, must get ECONNRESET, not EOF (a truncated response read as
 #    a complete one);
@@ -24,7 +24,7 @@ rule "add tcp $up $SERVER_IP:$up"
 serve()
 {
 	gsh server 'setsid perl "$1" "$2" "$3" ${4:+"$4"} > /tmp/rstpeer.out 2>&1 < /dev/null &' \
-		"$GLIB/rstpeer.pl" "$@" || fail "cannot start rstpeer.pl $1 in the server"
+		"$GTOOLS/rstpeer.pl" "$@" || fail "cannot start rstpeer.pl $1 in the server"
 	retry 10 server_listening "$2" || fail "rstpeer.pl $1 does not listen on $2"
 }
 
@@ -33,13 +33,13 @@ reported() { gexec server grep . /tmp/rstpeer.out; }
 resets0=$(relay_stat tcp_resets)
 for i in 1 2 3; do
 	serve serve-abort "$down" abcdef
-	out=$(gexec client perl "$GLIB/rstpeer.pl" connect-read "$RELAY_FRONT" "$down") ||
+	out=$(gexec client perl "$GTOOLS/rstpeer.pl" connect-read "$RELAY_FRONT" "$down") ||
 		fail "backend abort $i: the client failed: $out"
 	log "backend abort $i: the client read: $out"
 	[[ $out == "reset after "* ]] || fail "the backend aborted, the client got: $out"
 
 	serve serve-read "$up"
-	out=$(gexec client perl "$GLIB/rstpeer.pl" connect-abort "$RELAY_FRONT" "$up" abcdef) ||
+	out=$(gexec client perl "$GTOOLS/rstpeer.pl" connect-abort "$RELAY_FRONT" "$up" abcdef) ||
 		fail "client abort $i: $out"
 	out=$(retry 10 reported) || fail "client abort $i: the server reported nothing"
 	log "client abort $i: the server read: $out"

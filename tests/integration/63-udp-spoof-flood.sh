@@ -28,7 +28,7 @@ EXEC_TIMEOUT=60 gexec client timeout -s INT 10 hping3 -q --udp -p "$flood_port" 
 flood_pid=$!
 table_full() { (($(relay_stat udp_mappings) >= 500)); }
 retry 5 table_full || fail "the flood did not fill the table: $(relay_stat udp_mappings) mappings"
-out=$(gexec client perl "$GLIB/dnsq.pl" multi "$RELAY_FRONT" 53 www.relay.test 10 3)
+out=$(gexec client perl "$GTOOLS/dnsq.pl" multi "$RELAY_FRONT" 53 www.relay.test 10 3)
 maps=$(relay_stat udp_mappings)
 # timeout(1) ends hping3 after its 10 s and says so with 124.
 rc=0

@@ -33,13 +33,13 @@ other_address_served()
 		fail "$1: no page for $CLIENT_IP2"
 }
 
-out=$(gexec client perl "$GLIB/dnsq.pl" multi "$RELAY_FRONT" 53 www.relay.test 6 3)
+out=$(gexec client perl "$GTOOLS/dnsq.pl" multi "$RELAY_FRONT" 53 www.relay.test 6 3)
 [ "$out" = "multi: 3 of 6 answered" ] || fail "with udp_max_per_source=3, from $CLIENT_IP: $out"
 other_address_served "UDP cap reached"
 udp=$(($(relay_stat udp_source_limit) - udp0))
 ((udp >= 3)) || fail "udp_source_limit moved by $udp for 3 refused mappings"
 
-gexec -t 60 client perl "$GLIB/tcpclient.pl" hold "$RELAY_FRONT" 7 6 8 > "$hold_out" 2>&1 &
+gexec -t 60 client perl "$GTOOLS/tcpclient.pl" hold "$RELAY_FRONT" 7 6 8 > "$hold_out" 2>&1 &
 hold_pid=$!
 sleep 3
 other_address_served "TCP cap reached"

@@ -58,10 +58,10 @@ rule "add tcp $refused $SERVER_IP:$refused"
 
 accepted0=$(relay_stat tcp_accepted)
 failed0=$(relay_stat tcp_connect_failed)
-gexec client perl "$GLIB/tcpclient.pl" burst "$RELAY_FRONT" "$unroutable" "$CONNS" 60 \
+gexec client perl "$GTOOLS/tcpclient.pl" burst "$RELAY_FRONT" "$unroutable" "$CONNS" 60 \
 	> "$out_unroutable" 2>&1 &
 pid_unroutable=$!
-out_refused=$(gexec client perl "$GLIB/tcpclient.pl" burst "$RELAY_FRONT" "$refused" "$CONNS" 60 2>&1) ||
+out_refused=$(gexec client perl "$GTOOLS/tcpclient.pl" burst "$RELAY_FRONT" "$refused" "$CONNS" 60 2>&1) ||
 	fail "refusing backend: $out_refused"
 wait "$pid_unroutable" || fail "unroutable backend: $(cat "$out_unroutable")"
 pid_unroutable=

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # net/relay per network namespace, in namespaces inside the relay guest
-# (tests/lib/nslab.sh: a client, two relays, a server).
+# (tests/guest/nslab.sh: a client, two relays, a server).
 #
 # 1. A namespace without rules costs nothing: 20 new namespaces add no run
 #    of the relay's periodic works (workqueue trace), and a namespace that
@@ -15,7 +15,7 @@
 # 4. Limits: net.relay.max_rules bounds a namespace's rules (ENOSPC); in a
 #    namespace owned by another user namespace (unshare --user --net, as
 #    an unprivileged container) a limit starts at, and cannot be raised
-#    above, the initial namespace's value (tests/lib/nslimits.sh).
+#    above, the initial namespace's value (tests/guest/nslimits.sh).
 # 5. Accounting: the lab's namespaces are made in a memory cgroup, and the
 #    mappings of 2000 UDP flows through r1 are charged to it.
 # The namespaces go with their rules and relays still in them.
@@ -37,7 +37,7 @@ idle=()
 cleanup()
 {
 	gsh relay 'echo 0 > "$1/events/workqueue/workqueue_execute_start/enable"' "$TRACE" || true
-	gexec relay sh "$GLIB/nslab.sh" down || true
+	gexec relay sh "$GTOOLS/nslab.sh" down || true
 	gexec relay rmdir "$CG" 2> /dev/null || true
 	relay_restore
 	local n
@@ -59,7 +59,7 @@ in_ns()
 # ns_rule NS CMD: write a rule command in NS; prints OK or the errno's name.
 ns_rule()
 {
-	in_ns "$1" perl "$GLIB/procwrite.pl" "$RELAY_PROC/rules" "$2"
+	in_ns "$1" perl "$GTOOLS/procwrite.pl" "$RELAY_PROC/rules" "$2"
 }
 
 ns_stat()
@@ -119,8 +119,8 @@ gsh relay '
 	echo +memory > "$1/cgroup.subtree_control"
 	mkdir -p "$2"' "$CGROOT" "$CG" || fail "cannot make the memory cgroup $CG in the relay guest (CONFIG_MEMCG)"
 # shellcheck disable=SC2016 # expanded in the guest
-gsh relay 'echo $$ > "$1/cgroup.procs" && exec sh "$2" up' "$CG" "$GLIB/nslab.sh" ||
-	fail "cannot set up the namespaces (tests/lib/nslab.sh)"
+gsh relay 'echo $$ > "$1/cgroup.procs" && exec sh "$2" up' "$CG" "$GTOOLS/nslab.sh" ||
+	fail "cannot set up the namespaces (tests/guest/nslab.sh)"
 in_ns r1 test -e "$RELAY_PROC/rules" || fail "no $RELAY_PROC in a new namespace"
 # The counter's column, checked once: Ip's 15th field is ReasmReqds.
 col=$(in_ns r1 awk '$1 == "Ip:" && $2 !~ /^[0-9]/ { print $15; exit }' /proc/net/snmp)
@@ -187,7 +187,7 @@ rules=$(in_ns r2 cat "$RELAY_PROC/rules" | wc -l)
 ((rules == 3)) || fail "r2 lists $rules rules with max_rules 3"
 
 relay_sysctl udp_max_mappings 1000
-userns=$(gexec relay unshare --user --map-root-user --net sh "$GLIB/nslimits.sh" 2>&1) ||
+userns=$(gexec relay unshare --user --map-root-user --net sh "$GTOOLS/nslimits.sh" 2>&1) ||
 	fail "unshare --user --net in the relay guest failed (CONFIG_USER_NS): $userns"
 userns=$(echo "$userns" | tr '\n' ';')
 log "in a user namespace, the initial udp_max_mappings 1000: $userns"
@@ -204,7 +204,7 @@ slab_kb() { gexec relay awk '$1 == "slab_unreclaimable" { print int($2 / 1024) }
 object=$(gexec relay cat /sys/kernel/slab/nrelay_udp_map/object_size)
 made0=$(ns_stat r1 udp_mappings_created)
 kb0=$(slab_kb)
-out=$(in_ns c perl "$GSTAB/udpraw.pl" flows 198.18.1.2 198.18.1.1 8053 20000 "$FLOWS" 1000) ||
+out=$(in_ns c perl "$GTOOLS/udpraw.pl" flows 198.18.1.2 198.18.1.1 8053 20000 "$FLOWS" 1000) ||
 	fail "UDP flows from c through r1: $out"
 kb1=$(slab_kb)
 made=$(($(ns_stat r1 udp_mappings_created) - made0))

@@ -13,9 +13,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/phase-topology.sh"
 : "${RUN:?RUN is not set: integration tests run from tests/run.sh}"
 STATE=${STATE:-$KIT/run/$RUN}
 
-# The helpers as the guests see them (GUEST_KIT: tests/lib/phase-topology.sh).
-GLIB=$GUEST_KIT/tests/lib
-
 # Addresses of the default topology, for the tests that source this file.
 # shellcheck disable=SC2034
 {
@@ -91,7 +88,7 @@ relay_new_sockets()
 # prints OK or the errno name (EEXIST, ...).  Exit status 0 only for OK.
 relay_write()
 {
-	gexec relay perl "$GLIB/procwrite.pl" "$RELAY_PROC/$1" "$2"
+	gexec relay perl "$GTOOLS/procwrite.pl" "$RELAY_PROC/$1" "$2"
 }
 
 # rule CMD: apply a rule command that must succeed.
@@ -346,7 +343,7 @@ hold_relays()
 	need_tcp_services
 	HOLD_OUT=$(mktemp)
 	rule "add tcp 7 $SERVER_IP:7"
-	gexec -t 120 client perl "$GLIB/tcpclient.pl" hold "$RELAY_FRONT" 7 "$n" 60 > "$HOLD_OUT" 2>&1 &
+	gexec -t 120 client perl "$GTOOLS/tcpclient.pl" hold "$RELAY_FRONT" 7 "$n" 60 > "$HOLD_OUT" 2>&1 &
 	HOLD_PID=$!
 	retry 20 relays_at_least "$n" ||
 		fail "$n held connections did not show up in tcp_active ($(relay_stat tcp_active))"
@@ -373,12 +370,12 @@ server_listening()
 	gexec server ss -tlnH | awk -v p=":$1" '$4 ~ p "$" { f = 1 } END { exit !f }'
 }
 
-# start_echod PORT: a single-process echo server (tests/lib/echod.pl) on the
+# start_echod PORT: a single-process echo server (tests/guest/echod.pl) on the
 # server, for load tests; stop_echod PORT ends it.
 start_echod()
 {
 	gsh server 'setsid perl "$1" "$2" > /tmp/echod-$2.log 2>&1 < /dev/null & echo $! > /tmp/echod-$2.pid' \
-		"$GLIB/echod.pl" "$1" || fail "cannot start echod.pl on the server"
+		"$GTOOLS/echod.pl" "$1" || fail "cannot start echod.pl on the server"
 	retry 10 server_listening "$1" || fail "echod.pl does not listen on $1 on the server: $(gexec server cat "/tmp/echod-$1.log")"
 }
 

@@ -12,9 +12,13 @@
 # shellcheck source=../../uml/lib/common.sh disable=SC2153
 source "$KIT/uml/lib/common.sh"
 
-# The kit as the guests see it (hostfs, read-only).
+# The kit as the guests see it (hostfs, read-only), and in it the tools the
+# tests run inside the guests (tests/guest/).
 # shellcheck disable=SC2034 # for the files that source this one
-GUEST_KIT=/relaykit/kit
+{
+	GUEST_KIT=/relaykit/kit
+	GTOOLS=$GUEST_KIT/tests/guest
+}
 
 # phase_start LOG: boot the guests of uml/topology/$TOPOLOGY.topo as run $RUN.
 phase_start()

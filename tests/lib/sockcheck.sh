@@ -6,9 +6,10 @@
 # that loses a socket reference or an skb leaves objects the stack
 # allocated: kmemleak sees no leak while anything still points at them,
 # and no backtrace would name net/relay; only these counts show it.
-# Sourced by tests/run.sh after tests/lib/phase-topology.sh; uses KIT and RUN.
+# Sourced by tests/run.sh after tests/lib/phase-topology.sh; uses KIT, RUN
+# and GTOOLS (tests/guest/ as the guests see it).
 #
-#   sock_snapshot          the relay guest's counts (tests/lib/sockcount.sh)
+#   sock_snapshot          the relay guest's counts (tests/guest/sockcount.sh)
 #   sock_check BEFORE LOG  wait up to SOCK_SETTLE seconds (30) for the counts
 #                          to be back within tolerance of BEFORE; if they are
 #                          not, write both to LOG, print a one-line reason
@@ -30,7 +31,7 @@ SOCK_SKB_SLACK=${SOCK_SKB_SLACK:-16}
 
 sock_snapshot()
 {
-	(cd "$KIT" && RUN=$RUN EXEC_TIMEOUT=30 ./uml/exec.sh relay sh "$GUEST_KIT/tests/lib/sockcount.sh")
+	(cd "$KIT" && RUN=$RUN EXEC_TIMEOUT=30 ./uml/exec.sh relay sh "$GTOOLS/sockcount.sh")
 }
 
 # sock_over BEFORE AFTER: "KEY B -> A" for each count above its tolerance,

@@ -30,7 +30,6 @@ STAB_TOL_KMALLOC=${STAB_TOL_KMALLOC:-1024}
 STAB_TOL_SLAB=${STAB_TOL_SLAB:-3072}
 STAB_TOL_MEMFREE=${STAB_TOL_MEMFREE:-8192}
 
-GSTAB=$GUEST_KIT/tests/stability
 STAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/stab.XXXXXX")
 # Tests add their own EXIT traps; this one only removes the snapshots.
 stab_cleanup() { rm -rf "$STAB_DIR"; }
@@ -39,7 +38,7 @@ stab_cleanup() { rm -rf "$STAB_DIR"; }
 # the first one also records the relay guest's UDP sockets.
 stab_snapshot()
 {
-	gexec relay sh "$GSTAB/memsnap.sh" > "$STAB_DIR/$1" ||
+	gexec relay sh "$GTOOLS/memsnap.sh" > "$STAB_DIR/$1" ||
 		fail "memory snapshot '$1' of the relay guest failed"
 	log "snapshot $1: $(tr '\n' ' ' < "$STAB_DIR/$1")"
 	[ -e "$STAB_DIR/udp-sockets" ] ||
@@ -138,12 +137,12 @@ stab_relay_gone()
 		fail "the relay's slab caches survived rmmod: $(gexec relay grep '^nrelay_' /proc/slabinfo)"
 }
 
-# stab_start_echod PORT: tests/lib/echod.pl on the server with room for
+# stab_start_echod PORT: tests/guest/echod.pl on the server with room for
 # thousands of connections (stop_echod PORT ends it).
 stab_start_echod()
 {
 	gsh server 'ulimit -n 8192; setsid perl "$1" "$2" > /tmp/echod-$2.log 2>&1 < /dev/null & echo $! > /tmp/echod-$2.pid' \
-		"$GLIB/echod.pl" "$1" || fail "cannot start echod.pl on the server"
+		"$GTOOLS/echod.pl" "$1" || fail "cannot start echod.pl on the server"
 	retry 10 server_listening "$1" || fail "echod.pl does not listen on $1 on the server"
 }
 
@@ -156,10 +155,10 @@ STAB_LOAD_PIDS=()
 stab_load_start()
 {
 	gexec client rm -f /tmp/load.stop
-	EXEC_TIMEOUT=$(($1 + 60)) gexec client perl "$GSTAB/load.pl" http "$RELAY_FRONT" 80 "$1" "${2:-/}" \
+	EXEC_TIMEOUT=$(($1 + 60)) gexec client perl "$GTOOLS/load.pl" http "$RELAY_FRONT" 80 "$1" "${2:-/}" \
 		> "$STAB_DIR/http.out" 2>&1 &
 	STAB_LOAD_PIDS+=($!)
-	EXEC_TIMEOUT=$(($1 + 60)) gexec client perl "$GSTAB/load.pl" dns "$RELAY_FRONT" 53 "$1" "${3:-50}" \
+	EXEC_TIMEOUT=$(($1 + 60)) gexec client perl "$GTOOLS/load.pl" dns "$RELAY_FRONT" 53 "$1" "${3:-50}" \
 		> "$STAB_DIR/dns.out" 2>&1 &
 	STAB_LOAD_PIDS+=($!)
 }

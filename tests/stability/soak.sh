@@ -14,7 +14,7 @@
 # Traffic: HTTP GETs of a page and of a 1 MiB file over short connections
 # (connection churn), DNS queries from a new source port every 20 (mapping
 # churn), and every INTERVAL a rule change (a TCP and a UDP rule added or
-# deleted).  Each sample (tests/stability/memsnap.sh, after dropping caches
+# deleted).  Each sample (tests/guest/memsnap.sh, after dropping caches
 # and shrinking the slab caches) goes to DIR/soak.csv; DIR/soak.png plots it.
 # DIR defaults to run/soak/<date>.
 #
@@ -44,7 +44,6 @@ done
 SOAK_TOL_SLAB=${SOAK_TOL_SLAB:-2048}
 SOAK_TOL_MEMFREE=${SOAK_TOL_MEMFREE:-4096}
 
-
 seconds()
 {
 	local v=$1
@@ -53,7 +52,7 @@ seconds()
 	*h) echo $((${v%h} * 3600)) ;;
 	*m) echo $((${v%m} * 60)) ;;
 	*s) echo "${v%s}" ;;
-	*[!0-9]* | '') die "bad duration '$v' (e.g. 30m, 90s, 1h)" ;;
+	*[!0-9]* | '') rk_die "bad duration '$v' (e.g. 30m, 90s, 1h)" ;;
 	*) echo "$v" ;;
 	esac
 }
@@ -70,7 +69,10 @@ if [ -z "${RUN:-}" ] || [ ! -e "$KIT/run/$RUN/relay/pid" ]; then
 	OWN_RUN=1
 fi
 export RUN
-G=/relaykit/kit/tests
+# GTOOLS: tests/guest/ as the guests see it. Sourced once RUN is set (its
+# uml/lib/common.sh defaults RUN to demo).
+# shellcheck source=../lib/phase-topology.sh
+source "$KIT/tests/lib/phase-topology.sh"
 ex() { "$KIT/uml/exec.sh" "$@"; }
 
 PIDS=()
@@ -100,10 +102,10 @@ ex relay test -e /proc/net/relay/rules || rk_die "the relay is not loaded in run
 
 ex server sh -c 'head -c 1048576 /dev/urandom > /srv/www/soak-1m' || rk_die "cannot create /srv/www/soak-1m on the server"
 ex client rm -f /tmp/load.stop
-EXEC_TIMEOUT=$((duration + 120)) ex client perl "$G/stability/load.pl" http 192.0.2.1 80 "$duration" /,/soak-1m \
+EXEC_TIMEOUT=$((duration + 120)) ex client perl "$GTOOLS/load.pl" http 192.0.2.1 80 "$duration" /,/soak-1m \
 	> "$OUTDIR/http.out" 2>&1 &
 PIDS+=($!)
-EXEC_TIMEOUT=$((duration + 120)) ex client perl "$G/stability/load.pl" dns 192.0.2.1 53 "$duration" 40 \
+EXEC_TIMEOUT=$((duration + 120)) ex client perl "$GTOOLS/load.pl" dns 192.0.2.1 53 "$duration" 40 \
 	> "$OUTDIR/dns.out" 2>&1 &
 PIDS+=($!)
 
@@ -116,8 +118,8 @@ sample()
 
 	# A snapshot shrinks every slab cache: seconds normally, but it was once
 	# seen to take minutes on a starved host.  One more try, then give up.
-	snap=$(ex -t 90 relay sh "$G/stability/memsnap.sh") ||
-		snap=$(ex -t 90 relay sh "$G/stability/memsnap.sh") ||
+	snap=$(ex -t 90 relay sh "$GTOOLS/memsnap.sh") ||
+		snap=$(ex -t 90 relay sh "$GTOOLS/memsnap.sh") ||
 		rk_die "memory snapshot at ${1}s failed twice (90 s each): is the relay guest hung? (run/$RUN/relay/console.log)"
 	stats=$(ex relay cat /proc/net/relay/stats) || rk_die "cannot read /proc/net/relay/stats"
 	{

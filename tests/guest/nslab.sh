@@ -19,7 +19,7 @@
 set -eu
 
 NSS="c s r1 r2"
-LIB=$(dirname "$0")
+HERE=$(dirname "$0")
 PIDS=/tmp/nslab.pids
 
 # link A ADDR_A B ADDR_B: a veth pair between namespaces A and B, named
@@ -46,7 +46,7 @@ up()
 	ip netns exec nslab-r1 sysctl -qw net.ipv4.ip_forward=1
 	ip -n nslab-c route add 198.18.2.0/24 via 198.18.1.1
 	ip -n nslab-s route add 198.18.1.0/24 via 198.18.2.1
-	ip netns exec nslab-s perl "$LIB/echod.pl" 7 < /dev/null > /dev/null 2>&1 &
+	ip netns exec nslab-s perl "$HERE/echod.pl" 7 < /dev/null > /dev/null 2>&1 &
 	echo $! >> "$PIDS"
 	# shellcheck disable=SC2016 # perl's variables
 	ip netns exec nslab-s perl -MIO::Socket::INET -e '

@@ -18,14 +18,11 @@
 use strict;
 use warnings;
 use Socket qw(:all);
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use RelayTest qw(now dns_query);
 
 $| = 1;
-
-sub now {
-	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
-	my ($t) = split ' ', scalar <$f>;
-	return $t;
-}
 
 sub csum {
 	my $d = shift;
@@ -36,18 +33,11 @@ sub csum {
 	return ~$s & 0xffff;
 }
 
-sub dnsq {
-	my $id = shift;
-	my $q = pack('nnnnnn', $id, 0x0100, 1, 0, 0, 0);
-	$q .= chr(length $_) . $_ for split /\./, 'www.relay.test';
-	return $q . "\0" . pack('nn', 1, 1);
-}
-
 # A datagram: %o may set ulen (UDP length field), sum ('good', 'zero',
 # 'bad'), payload.
 sub dgram {
 	my ($src, $sport, $dst, $dport, %o) = @_;
-	my $payload = $o{payload} // dnsq($sport & 0xffff);
+	my $payload = $o{payload} // dns_query($sport & 0xffff, 'www.relay.test');
 	my $ulen = $o{ulen} // 8 + length($payload);
 	my $s = inet_aton($src) or die "bad address $src\n";
 	my $d = inet_aton($dst) or die "bad address $dst\n";

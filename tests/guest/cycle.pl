@@ -15,15 +15,12 @@
 # Prints "N cycles in S s" and exits 0, or the failing step and exits 1.
 use strict;
 use warnings;
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use RelayTest qw(now);
 
 $| = 1;
 my $DIR = '/proc/net/relay';
-
-sub now {
-	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
-	my ($t) = split ' ', scalar <$f>;
-	return $t;
-}
 
 sub pause { select(undef, undef, undef, $_[0]); }
 

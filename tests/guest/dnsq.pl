@@ -30,30 +30,11 @@ use warnings;
 use IO::Socket::INET;
 use IO::Select;
 use Errno qw(EAGAIN EWOULDBLOCK ECONNREFUSED);
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use RelayTest qw(now dns_query dns_answer_id);
 
 $| = 1;
-
-sub now {
-	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
-	my ($t) = split ' ', scalar <$f>;
-	return $t;
-}
-
-sub query {
-	my ($id, $name) = @_;
-	my $q = pack('nnnnnn', $id, 0x0100, 1, 0, 0, 0);
-	$q .= chr(length $_) . $_ for split /\./, $name;
-	return $q . "\0" . pack('nn', 1, 1);
-}
-
-# Returns the id of a good answer, or undef.
-sub answer_id {
-	my $p = shift;
-	return undef if length($p) < 12;
-	my ($id, $flags, $qd, $an) = unpack('nnnn', $p);
-	return undef unless ($flags & 0x8000) && ($flags & 0xf) == 0 && $an > 0;
-	return $id;
-}
 
 sub sock {
 	my ($server, $port) = @_;
@@ -69,7 +50,7 @@ sub drain {
 	for my $s ($sel->can_read($timeout)) {
 		my $buf;
 		while (defined $s->recv($buf, 65535)) {
-			my $id = answer_id($buf);
+			my $id = dns_answer_id($buf);
 			if (defined $id && exists $seen->{$id} && !$seen->{$id}) {
 				$seen->{$id} = 1;
 			} elsif ($extra) {
@@ -92,7 +73,7 @@ sub mode_rate {
 		}
 		my $id = $i & 0xffff;
 		$seen{$id} = 0;
-		defined send($s[$i % $nsock], query($id, $name), 0) or $errors++;
+		defined send($s[$i % $nsock], dns_query($id, $name), 0) or $errors++;
 		drain($sel, 0, \%seen) if $i % 8 == 0;
 	}
 	my $t_sent = now();
@@ -115,7 +96,7 @@ sub mode_multi {
 	my %seen;
 	for my $i (0 .. $#s) {
 		$seen{1000 + $i} = 0;
-		send($s[$i], query(1000 + $i, $name), 0);
+		send($s[$i], dns_query(1000 + $i, $name), 0);
 	}
 	my $end = now() + $wait;
 	drain($sel, 0.1, \%seen) while grep({ !$_ } values %seen) && now() < $end;
@@ -135,7 +116,7 @@ sub mode_watch {
 	my $sel = IO::Select->new($s);
 	my %seen = (4242 => 0);
 	my $extra = 0;
-	send($s, query(4242, $name), 0, $to);
+	send($s, dns_query(4242, $name), 0, $to);
 	my $end = now() + 5;
 	drain($sel, 0.1, \%seen, \$extra) while !$seen{4242} && now() < $end;
 	if (!$seen{4242}) {
@@ -150,7 +131,7 @@ sub mode_watch {
 		return 1;
 	}
 	$seen{4243} = 0;
-	send($s, query(4243, $name), 0, $to);
+	send($s, dns_query(4243, $name), 0, $to);
 	$end = now() + 5;
 	drain($sel, 0.1, \%seen, \$extra) while !$seen{4243} && now() < $end;
 	if (!$seen{4243}) {
@@ -163,7 +144,7 @@ sub mode_watch {
 
 sub mode_big {
 	my ($server, $port, $name, $size) = @_;
-	my $q = query(4244, $name);
+	my $q = dns_query(4244, $name);
 	substr($q, 10, 2) = pack('n', 1);	# ARCOUNT: the OPT record
 	# OPT: root name, type 41, UDP size 4096, no flags, then option 12
 	# (Padding) with the zeros that bring the query to SIZE bytes.
@@ -193,7 +174,7 @@ sub mode_flow {
 		}
 		my $id = $i & 0xffff;
 		$seen{$id} = 0;
-		$sent++ if defined send($s[-1], query($id, $name), 0);
+		$sent++ if defined send($s[-1], dns_query($id, $name), 0);
 		$i++;
 		my $sel = IO::Select->new(@s);
 		my $due = $t0 + $i / $qps;

@@ -25,17 +25,14 @@ use strict;
 use warnings;
 use IO::Socket::INET;
 use IO::Select;
-use Errno qw(EINPROGRESS EAGAIN EWOULDBLOCK);
+use Errno qw(EAGAIN EWOULDBLOCK);
 use Socket qw(SOL_SOCKET SO_ERROR);
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use RelayTest qw(now dns_query connect_nb);
 
 $| = 1;
 $SIG{PIPE} = 'IGNORE';
-
-sub now {
-	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
-	my ($t) = split ' ', scalar <$f>;
-	return $t;
-}
 
 my $STOP = '/tmp/load.stop';
 my $stop_checked = 0;
@@ -44,15 +41,6 @@ sub stopped {
 	return 0 if $t - $stop_checked < 0.2;
 	$stop_checked = $t;
 	return -e $STOP;
-}
-
-sub connect_nb {
-	my ($host, $port) = @_;
-	my $s = IO::Socket::INET->new(Proto => 'tcp', Blocking => 0) or return undef;
-	my $addr = Socket::pack_sockaddr_in($port, Socket::inet_aton($host));
-	return $s if connect($s, $addr) || $! == EINPROGRESS;
-	close $s;
-	return undef;
 }
 
 sub mode_http {
@@ -86,13 +74,6 @@ sub mode_http {
 	return 0;
 }
 
-sub dnsq {
-	my $id = shift;
-	my $q = pack('nnnnnn', $id, 0x0100, 1, 0, 0, 0);
-	$q .= chr(length $_) . $_ for split /\./, 'www.relay.test';
-	return $q . "\0" . pack('nn', 1, 1);
-}
-
 sub mode_dns {
 	my ($host, $port, $secs, $qps) = @_;
 	my ($sent, $answered, $i, $s, $sel) = (0, 0, 0);
@@ -103,7 +84,7 @@ sub mode_dns {
 						   Proto => 'udp') or die "udp socket: $@\n";
 			$sel = IO::Select->new($s);
 		}
-		$sent++ if defined send($s, dnsq($i & 0xffff), 0);
+		$sent++ if defined send($s, dns_query($i & 0xffff, 'www.relay.test'), 0);
 		$i++;
 		my $due = $t0 + $i / $qps;
 		while ((my $wait = $due - now()) > 0) {

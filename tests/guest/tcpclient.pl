@@ -39,28 +39,14 @@ use strict;
 use warnings;
 use IO::Socket::INET;
 use IO::Select;
-use Errno qw(EAGAIN EWOULDBLOCK EINPROGRESS EINTR ECONNRESET);
+use Errno qw(EAGAIN EWOULDBLOCK EINTR ECONNRESET);
 use Socket qw(SOL_SOCKET SO_ERROR SHUT_WR);
-use Fcntl;
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use RelayTest qw(now connect_nb);
 
 $| = 1;
 $SIG{PIPE} = 'IGNORE';
-
-sub now {
-	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
-	my ($t) = split ' ', scalar <$f>;
-	return $t;
-}
-
-sub connect_nb {
-	my ($host, $port) = @_;
-	my $s = IO::Socket::INET->new(Proto => 'tcp', Blocking => 0) or die "socket: $!";
-	my $addr = Socket::pack_sockaddr_in($port, Socket::inet_aton($host));
-	if (!connect($s, $addr) && $! != EINPROGRESS) {
-		die "connect $host:$port: $!";
-	}
-	return $s;
-}
 
 # Deterministic per-connection data: a random block shifted by the id.
 my $BLOCK = join('', map { chr(int(rand(256))) } 1 .. 65536);
@@ -86,7 +72,7 @@ sub mode_conc {
 	$ok = $bad = 0;
 	my $start = now();
 	for my $id (1 .. $conns) {
-		my $s = connect_nb($host, $port);
+		my $s = connect_nb($host, $port) or die $@;
 		$c{fileno $s} = { id => $id, s => $s, sent => 0, got => 0, last => $start };
 		$rsel->add($s);
 		$wsel->add($s);
@@ -287,7 +273,7 @@ sub mode_closed {
 sub mode_burst {
 	my ($host, $port, $conns, $secs) = @_;
 	# fileno => socket, and those whose connect completed
-	my %open = map { my $s = connect_nb($host, $port); (fileno($s) => $s) } 1 .. $conns;
+	my %open = map { my $s = connect_nb($host, $port) or die $@; (fileno($s) => $s) } 1 .. $conns;
 	my %connected;
 	my ($reset, $eof, $data) = (0, 0, 0);
 	my $end = now() + $secs;
