@@ -4,10 +4,10 @@
 # The runner's background builds (tests/lib/prebuild.sh) without building a
 # kernel: with prebuild_cmd replaced by a stub, the steps run in build order
 # whatever order they are asked in, a step that fails reports its log, and
-# one that works reports nothing. Then the order of the suite (tests/run.sh
-# -l): every test that needs a build comes after the UML tests that need
-# none, in build order; the x86 group (which needs x86) after the other
-# tests that need x86.
+# one that works reports nothing. Then the order of the suite, from the
+# runner's own discovery (tests/lib/discover.sh, sourced): every test that
+# needs a build comes after the UML tests that need none, in build order;
+# the x86 group (which needs x86) after the other tests that need x86.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
@@ -119,7 +119,13 @@ done
 ((${#rank[@]} > 10)) || fail "found only ${#rank[@]} tests"
 
 x86_rank=$(prebuild_rank x86)
-mapfile -t names < <(RELAYKIT_X86=1 RELAYKIT_KUNIT_PY=1 "$KIT/tests/run.sh" -l)
+TESTS=$KIT/tests
+# shellcheck source=../lib/discover.sh
+source "$KIT/tests/lib/discover.sh"
+RELAYKIT_X86=1 RELAYKIT_KUNIT_PY=1
+discover
+order_tests
+names=("${NAMES[@]}")
 last=0
 seen_x86=0
 deferred=0
@@ -130,7 +136,7 @@ for n in "${names[@]}"; do
 		seen_x86=1
 		continue
 	fi
-	[ -n "${rank[$n]+set}" ] || fail "run.sh -l lists $n, which no test file gives"
+	[ -n "${rank[$n]+set}" ] || fail "discover found $n, which no test file gives"
 	((rank[$n] >= last)) || fail "$n (build step rank ${rank[$n]}) comes after a test of rank $last"
 	((!seen_x86 || rank[$n] > x86_rank)) || fail "$n (rank ${rank[$n]}) comes after the x86 group"
 	last=${rank[$n]}
