@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
-trap 'relay_restore; rule_quiet "del tcp 7"; rm -f "$HOLD_OUT"' EXIT
+trap 'relay_restore; hold_relays_cleanup' EXIT
 hold_relays 20
 
 resets0=$(relay_stat tcp_resets)

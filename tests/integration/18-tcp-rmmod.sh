@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
 relay_is_module || skip "net_relay is built into the relay's kernel: nothing to unload"
-trap 'relay_restore; rule_quiet "del tcp 7"; rm -f "$HOLD_OUT"' EXIT
+trap 'relay_restore; hold_relays_cleanup' EXIT
 hold_relays 20
 
 out=$(gexec -t 60 relay rmmod net_relay 2>&1) || fail "rmmod net_relay with live connections: $out"

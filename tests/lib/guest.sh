@@ -331,7 +331,7 @@ need_canary()
 # hold_relays N: N relays of the echo service, through a rule for port 7
 # that this adds, which the client keeps busy (a line every 100 ms each,
 # tcpclient.pl hold) in the background for up to 60 s; returns once
-# tcp_active shows them.  The caller's trap deletes the rule and HOLD_OUT.
+# tcp_active shows them.  The caller's EXIT trap runs hold_relays_cleanup.
 # held_relays_ended WHAT: wait for that client, which must have seen every
 # relay end (because of WHAT: stop, del, rmmod), not its own 60 s.
 HOLD_OUT=
@@ -352,6 +352,13 @@ hold_relays()
 relays_at_least()
 {
 	[ "$(relay_stat tcp_active)" -ge "$1" ]
+}
+
+# hold_relays_cleanup: delete the rule hold_relays added, and its output.
+hold_relays_cleanup()
+{
+	rule_quiet "del tcp 7"
+	rm -f "$HOLD_OUT"
 }
 
 held_relays_ended()
