@@ -3,7 +3,7 @@
 #
 # Start a topology of UML guests joined by uml_switch, all inside a private
 # network namespace, and wait until every guest has run its start commands.
-# QEMU guests (kind qemu) and bridge networks: lib/qemu.sh, docs/x86.md.
+# QEMU guests (kind qemu) and bridge networks: lib/guest-qemu.sh, docs/x86.md.
 #
 #   ./uml/start-topology.sh [--check] [FILE]     (default uml/topology/default.topo)
 #   ./uml/start-topology.sh --kernels [FILE]
@@ -28,8 +28,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/topo-file.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/topo-file.sh"
-# shellcheck source=lib/qemu.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
+# shellcheck source=lib/guest-qemu.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/guest-qemu.sh"
 # shellcheck source=lib/gdb-start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/gdb-start.sh"
 
@@ -296,7 +296,7 @@ write_config() {
 	chmod +x "$guest/start.sh"
 }
 
-# One accelerator for every qemu guest, probed once (lib/qemu.sh).
+# One accelerator for every qemu guest, probed once (lib/guest-qemu.sh).
 accel=
 for guest in "${TOPO_GUESTS[@]}"; do
 	[[ ${TOPO_G_KIND[$guest]} == qemu ]] || continue
