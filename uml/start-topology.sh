@@ -3,7 +3,8 @@
 #
 # Start a topology of UML guests joined by uml_switch, all inside a private
 # network namespace, and wait until every guest has run its start commands.
-# QEMU guests (kind qemu) and bridge networks: lib/guest-qemu.sh, docs/x86.md.
+# Networks (switch, bridge, veth): lib/links.sh. QEMU guests (kind qemu):
+# lib/guest-qemu.sh, docs/x86.md.
 #
 #   ./uml/start-topology.sh [--check] [FILE]     (default uml/topology/default.topo)
 #   ./uml/start-topology.sh --kernels [FILE]
@@ -28,6 +29,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/topo-file.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/topo-file.sh"
+# shellcheck source=lib/links.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/links.sh"
 # shellcheck source=lib/guest-qemu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/guest-qemu.sh"
 # shellcheck source=lib/gdb-start.sh
@@ -117,16 +120,7 @@ for guest in "${TOPO_GUESTS[@]}"; do
 		rk_err "$where: guest $guest: kernel '$kind': $bin is not an executable file$hint"
 		errors=1
 	fi
-	# A veth network needs UML's vector driver in the guest's kernel.
-	if [[ $kind == debug || $kind == release ]]; then
-		for ifname in ${TOPO_G_IFACES[$guest]}; do
-			[[ ${TOPO_NET_TRANSPORT[${TOPO_IF_NET[$guest/$ifname]}]} == veth ]] || continue
-			grep -qx 'CONFIG_UML_NET_VECTOR=y' "$(kernel_dir "$kind")/.config" 2> /dev/null && break
-			rk_err "$where: guest $guest: $ifname is on veth network ${TOPO_IF_NET[$guest/$ifname]}, and kernel '$kind' has no CONFIG_UML_NET_VECTOR"
-			errors=1
-			break
-		done
-	fi
+	links_kernel_check "$guest" "$kind" "$where" || errors=1
 	kernel_kind[$guest]=$kind
 	kernel_bin[$guest]=$bin
 done
@@ -177,82 +171,7 @@ printf '%s\n' "${TOPO_NETWORKS[@]}" > networks
 t_start=$(date +%s.%N)
 started=1
 
-# The netns name goes to disk before the netns exists: an interrupted start
-# still tells stop-topology.sh what to delete.
-NETNS=rk-$RUN-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
-printf '%s\n' "$NETNS" > netns
-ip netns add "$NETNS" || rk_die "ip netns add $NETNS failed"
-ip -n "$NETNS" link set lo up
-# A UML daemon link is a unix datagram socket: when uml_switch or a guest
-# falls behind by more than max_dgram_qlen frames (default 10), the sender
-# gets EAGAIN and the frame is lost (tx_dropped). A wire does not lose
-# frames in a 10-frame burst, so give the links a deeper queue. The sysctl
-# is per netns and taken when a socket is made: set it before any starts.
-ip netns exec "$NETNS" sysctl -qw net.unix.max_dgram_qlen="${RK_LINK_QLEN:-512}" ||
-	rk_die "cannot set net.unix.max_dgram_qlen in netns $NETNS"
-
-# Processes start with setsid so each leads its own process group (stop
-# kills guests by group) and a Ctrl-C on the terminal reaches only us.
-# Backgrounded from a non-interactive shell they are not group leaders yet,
-# so setsid and ip netns exec exec in place and $! is the final pid.
-# veth_end NET A|B: the name of one end of network NET's veth pair.
-veth_end() {
-	local name=$1
-
-	((${#name} <= 13)) || name=v$(printf '%s\n' "${TOPO_NETWORKS[@]}" | grep -nx -- "$1" | cut -d: -f1)
-	printf '%s-%s\n' "$name" "$2"
-}
-
-declare -A veth_next=()
-for net in "${TOPO_NETWORKS[@]}"; do
-	if [[ ${TOPO_NET_TRANSPORT[$net]} == bridge ]]; then
-		bridge_up "$NETNS" "$net" || rk_die "network $net: cannot make bridge $net in netns $NETNS"
-		continue
-	fi
-	# A veth pair: each end carries one guest's raw socket (UML's vector
-	# driver: batched I/O, scatter-gather, TSO and GRO through vnet headers;
-	# RK_VECTOR_OPTS replaces its options).
-	if [[ ${TOPO_NET_TRANSPORT[$net]} == veth ]]; then
-		if ! ip -n "$NETNS" link add "$(veth_end "$net" a)" type veth peer name "$(veth_end "$net" b)" ||
-			! ip -n "$NETNS" link set "$(veth_end "$net" a)" up ||
-			! ip -n "$NETNS" link set "$(veth_end "$net" b)" up; then
-			rk_die "network $net: cannot make its veth pair in netns $NETNS"
-		fi
-		veth_next[$net]=a
-		continue
-	fi
-	opts=()
-	[[ " ${TOPO_NET_OPTS[$net]} " == *" hub "* ]] && opts+=(-hub)
-	setsid ip netns exec "$NETNS" uml_switch -unix "net/$net.ctl" "${opts[@]}" \
-		< /dev/null > "net/$net.log" 2>&1 &
-	echo $! > "net/$net.pid"
-	disown	# we report deaths ourselves, bash need not ("Aborted")
-done
-for net in "${TOPO_NETWORKS[@]}"; do
-	[[ ${TOPO_NET_TRANSPORT[$net]} == switch ]] || continue
-	for _ in $(seq 50); do
-		[[ -S net/$net.ctl ]] && break
-		rk_pid_alive "$(cat "net/$net.pid")" || break
-		rk_sleep 0.1
-	done
-	[[ -S net/$net.ctl ]] ||
-		rk_die "network $net: uml_switch did not come up; see $STATE/net/$net.log"
-done
-
-# vec_devices GUEST: fills VECDEV[IFNAME] with the vector device (vecN) of
-# each of GUEST's interfaces on a veth network: UML's vector driver numbers
-# them in command-line order, init.sh renames them to IFNAME.
-declare -A VECDEV
-vec_devices() {
-	local ifname n=0
-
-	VECDEV=()
-	for ifname in ${TOPO_G_IFACES[$1]}; do
-		[[ ${TOPO_NET_TRANSPORT[${TOPO_IF_NET[$1/$ifname]}]} == veth ]] || continue
-		VECDEV[$ifname]=vec$n
-		n=$((n + 1))
-	done
-}
+links_up
 
 write_config() {
 	local guest=$1 kind=$2 ifname build_dir ko=
@@ -280,7 +199,7 @@ write_config() {
 		for ifname in ${TOPO_G_IFACES[$guest]}; do
 			echo "NET_$ifname=$(rk_sh_quote "${TOPO_IF_NET[$guest/$ifname]}")"
 			echo "ADDRS_$ifname=$(rk_sh_quote "${TOPO_IF_ADDRS[$guest/$ifname]}")"
-			[[ -z ${VECDEV[$ifname]:-} ]] || echo "DEV_$ifname=${VECDEV[$ifname]}"
+			[[ -z ${LINK_VECDEV[$ifname]:-} ]] || echo "DEV_$ifname=${LINK_VECDEV[$ifname]}"
 		done
 		echo "ROUTES=$(rk_sh_quote "${TOPO_G_ROUTES[$guest]}")"
 		echo "SYSCTLS=$(rk_sh_quote "${TOPO_G_SYSCTLS[$guest]}")"
@@ -313,37 +232,20 @@ for guest in "${TOPO_GUESTS[@]}"; do
 done
 
 guest_index=0
-declare -A tap
 for guest in "${TOPO_GUESTS[@]}"; do
 	guest_index=$((guest_index + 1))
 	mkdir -p "$guest/spool"
-	vec_devices "$guest"
+	links_guest_plan "$guest" "$guest_index"
 	write_config "$guest" "${kernel_kind[$guest]}"
 	echo "${TOPO_G_KIND[$guest]}" > "$guest/kind"
-	# Interfaces on bridge networks: a tap each, made now in the netns.
-	tap=()
-	if_index=0
-	for ifname in ${TOPO_G_IFACES[$guest]}; do
-		net=${TOPO_IF_NET[$guest/$ifname]}
-		[[ ${TOPO_NET_TRANSPORT[$net]} == bridge ]] || continue
-		tap[$ifname]=$(tap_name "$guest" "$ifname" "$guest_index")
-		bridge_add_tap "$NETNS" "$net" "${tap[$ifname]}" ||
-			rk_die "guest $guest: cannot add tap ${tap[$ifname]} to bridge $net in netns $NETNS"
-	done
+	links_guest_up "$guest"
 	if [[ ${TOPO_G_KIND[$guest]} == qemu ]]; then
-		netdevs=()
-		for ifname in ${TOPO_G_IFACES[$guest]}; do
-			[[ -n ${tap[$ifname]:-} ]] ||
-				rk_die "guest $guest: $ifname is on network ${TOPO_IF_NET[$guest/$ifname]}, a switch; qemu guests need a bridge network"
-			netdevs+=(-netdev "tap,id=$ifname,ifname=${tap[$ifname]},script=no,downscript=no"
-				-device "virtio-net-pci,netdev=$ifname,mac=$(guest_mac "$guest_index" "$if_index"),romfile=")
-			if_index=$((if_index + 1))
-		done
+		links_qemu_args "$guest"
 		cmdline="console=ttyS0 root=/dev/vda rw panic=-1 umid=$(rk_umid "$RUN" "$guest")"
 		cmdline+=" init=/sbin/relaykit-init relaykit.kit=$KIT relaykit.state=$STATE/$guest relaykit.fs=9p"
 		[[ -z ${TOPO_G_APPEND[$guest]} ]] || cmdline+=" ${TOPO_G_APPEND[$guest]}"
 		mapfile -t args < <(qemu_guest_args "$guest" "${kernel_bin[$guest]}" "$accel" \
-			"${TOPO_G_MEMORY[$guest]}" "${TOPO_G_CPUS[$guest]}" "$cmdline" "${netdevs[@]}")
+			"${TOPO_G_MEMORY[$guest]}" "${TOPO_G_CPUS[$guest]}" "$cmdline" "${LINK_ARGS[@]}")
 		# GDB=: qemu holds the CPU until gdb.sh attaches to its gdbstub.
 		if gdb_wanted "$guest"; then
 			args+=(-S)
@@ -363,21 +265,8 @@ for guest in "${TOPO_GUESTS[@]}"; do
 		"mem=${TOPO_G_MEMORY[$guest]}"
 		"ubd0=$guest/root.cow,$ROOTFS" rw
 	)
-	for ifname in ${TOPO_G_IFACES[$guest]}; do
-		net=${TOPO_IF_NET[$guest/$ifname]}
-		if [[ -n ${tap[$ifname]:-} ]]; then
-			args+=("$ifname=tuntap,${tap[$ifname]},$(guest_mac "$guest_index" "$if_index")")
-			if_index=$((if_index + 1))
-			continue
-		fi
-		if [[ ${TOPO_NET_TRANSPORT[$net]} == veth ]]; then
-			args+=("${VECDEV[$ifname]}:transport=raw,ifname=$(veth_end "$net" "${veth_next[$net]}"),${RK_VECTOR_OPTS:-depth=128,gro=1},mac=$(guest_mac "$guest_index" "$if_index")")
-			veth_next[$net]=b
-			if_index=$((if_index + 1))
-			continue
-		fi
-		args+=("$ifname=daemon,,unix,net/$net.ctl")
-	done
+	links_uml_args "$guest"
+	args+=("${LINK_ARGS[@]}")
 	# con0 (the kernel console) goes to console.log; every other line is
 	# off (no xterms). console.sh plugs a host pty into con1 when needed.
 	args+=(con=null ssl=null "con0=null,fd:1")
@@ -431,11 +320,7 @@ while ((${#ready[@]} < ${#TOPO_GUESTS[@]})); do
 			fail_guest "$guest" "UML kernel (pid $pid, ${kernel_bin[$guest]}) died before the guest was ready" \
 				"$STATE/$guest/console.log"
 	done
-	for net in "${TOPO_NETWORKS[@]}"; do
-		[[ ${TOPO_NET_TRANSPORT[$net]} == switch ]] || continue
-		rk_pid_alive "$(< "net/$net.pid")" ||
-			rk_die "network $net: uml_switch died; see $STATE/net/$net.log"
-	done
+	links_alive
 	((${#ready[@]} < ${#TOPO_GUESTS[@]})) || break
 	if (($(date +%s) >= deadline)); then
 		for guest in "${TOPO_GUESTS[@]}"; do

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# QEMU guests (topology `kind qemu`, x86_64 kernels) and `bridge` networks,
-# for start-topology.sh, stop-topology.sh and the other uml/*.sh scripts.
-# Sourced after lib/common.sh. docs/x86.md has the why of each choice.
+# QEMU guests (topology `kind qemu`, x86_64 kernels), for start-topology.sh,
+# stop-topology.sh and the other uml/*.sh scripts. Sourced after
+# lib/common.sh; their networks (bridges, taps) are in lib/links.sh.
+# docs/x86.md has the why of each choice.
 #
 # A qemu guest, like a UML one, is one process in the run's netns, leader of
 # its own process group, pid in STATE/GUEST/pid. Its kernel command line
@@ -79,40 +80,6 @@ qemu_cad() { qemu_monitor "$1" "$2" 'sendkey ctrl-alt-delete' > /dev/null; }
 
 # qemu_halt STATE GUEST: qemu quits at once (mconsole halt).
 qemu_halt() { qemu_monitor "$1" "$2" quit > /dev/null; }
-
-# Networks of transport bridge: a Linux bridge named like the network, in the
-# run's netns, no address; each guest interface on it is a tap (a port).
-# bridge_up NETNS NET
-bridge_up() {
-	local ns=$1 net=$2
-
-	ip netns exec "$ns" brctl addbr "$net" &&
-		ip netns exec "$ns" brctl setfd "$net" 0 &&
-		ip netns exec "$ns" brctl stp "$net" off &&
-		ip -n "$ns" link set dev "$net" up
-}
-
-# bridge_add_tap NETNS NET TAP: a persistent tap on the bridge; the guest
-# (qemu -netdev tap or UML ethN=tuntap) attaches to it by name.
-bridge_add_tap() {
-	local ns=$1 net=$2 tap=$3
-
-	ip -n "$ns" tuntap add dev "$tap" mode tap &&
-		ip netns exec "$ns" brctl addif "$net" "$tap" &&
-		ip -n "$ns" link set dev "$tap" up
-}
-
-# tap_name GUEST IFNAME GUEST-INDEX: at most 15 characters (IFNAMSIZ); the
-# guest's name when it fits, else its index in the topology.
-tap_name() {
-	local name="$1-$2"
-
-	((${#name} <= 15)) || name="g$3-$2"
-	printf '%s\n' "$name"
-}
-
-# guest_mac GUEST-INDEX IFACE-INDEX: unique within a run (one netns).
-guest_mac() { printf '52:54:00:00:%02x:%02x\n' "$1" "$2"; }
 
 # qemu_guest_args GUEST IMAGE ACCEL MEMORY CPUS KERNEL-ARGS NETDEV-ARGS...:
 # the qemu command line of a guest (paths relative to STATE, the cwd).

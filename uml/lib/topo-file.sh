@@ -2,7 +2,7 @@
 # Parser for topology files (uml/topology/*.topo); format in docs/kit.md.
 #
 #   network NAME TRANSPORT [hub]         TRANSPORT: switch (uml_switch),
-#                                        bridge (Linux bridge + taps, lib/guest-qemu.sh)
+#                                        bridge (Linux bridge + taps, lib/links.sh)
 #                                        or veth (a veth pair: two UML guests,
 #                                        UML's vector driver on raw sockets)
 #   guest NAME                           opens a guest; the lines below belong to it
