@@ -26,8 +26,8 @@ set -euo pipefail
 
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-# shellcheck source=lib/guest-qemu.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/guest-qemu.sh"
+# shellcheck source=lib/guest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/guest.sh"
 
 if (($# != 1)) || [[ $1 == -* ]]; then
 	echo "usage: [RUN=id] $RK_PROG GUEST" >&2

@@ -27,8 +27,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/gdb-start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/gdb-start.sh"
-# shellcheck source=lib/guest-qemu.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/guest-qemu.sh"
+# shellcheck source=lib/guest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/guest.sh"
 
 if (($# < 1)) || [[ $1 == -* ]]; then
 	echo "usage: [RUN=id] $RK_PROG GUEST [GDB-ARGS...]" >&2

@@ -18,8 +18,8 @@ set -euo pipefail
 
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-# shellcheck source=lib/guest-qemu.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/guest-qemu.sh"
+# shellcheck source=lib/guest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/guest.sh"
 
 STOP_GRACE=${STOP_GRACE:-10}
 KEEP=${KEEP:-1}
