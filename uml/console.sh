@@ -6,7 +6,7 @@
 #
 #   ./uml/console.sh GUEST          (env RUN, default demo)
 #
-# QEMU guests (lib/qemu.sh): the line is ttyS1, which qemu serves on
+# QEMU guests (lib/guest-qemu.sh): the line is ttyS1, which qemu serves on
 # STATE/GUEST/console.sock itself; no holder, no mconsole.
 #
 # Leave with Ctrl-] or by ending the shell (exit, Ctrl-D). Leaving ends the
@@ -26,8 +26,8 @@ set -euo pipefail
 
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-# shellcheck source=lib/qemu.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
+# shellcheck source=lib/guest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/guest.sh"
 
 if (($# != 1)) || [[ $1 == -* ]]; then
 	echo "usage: [RUN=id] $RK_PROG GUEST" >&2
@@ -132,7 +132,7 @@ attach_line() {
 }
 
 # QEMU guests: ttyS1 is wired to GUEST/console.sock by qemu itself
-# (lib/qemu.sh); the guest's side of the line gets the window size.
+# (lib/guest-qemu.sh); the guest's side of the line gets the window size.
 attach_qemu_line() {
 	tty=/dev/ttyS1
 	[[ -S $STATE/$guest/$sock ]] || rk_die "$STATE/$guest/$sock missing (qemu serial line of $guest)"

@@ -27,8 +27,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/gdb-start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/gdb-start.sh"
-# shellcheck source=lib/qemu.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
+# shellcheck source=lib/guest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/guest.sh"
 
 if (($# < 1)) || [[ $1 == -* ]]; then
 	echo "usage: [RUN=id] $RK_PROG GUEST [GDB-ARGS...]" >&2
@@ -46,7 +46,7 @@ kind=$(rk_guest_config "$STATE" "$guest" GUEST_KERNEL)
 [[ -n $kind ]] || rk_die "no GUEST_KERNEL in $STATE/$guest/config"
 build_dir=$(kernel_dir "$kind")
 
-# QEMU guests: qemu's gdbstub on STATE/GUEST/gdb.sock (lib/qemu.sh); the
+# QEMU guests: qemu's gdbstub on STATE/GUEST/gdb.sock (lib/guest-qemu.sh); the
 # kernel stops while gdb is attached, like a ptraced UML kernel.
 if [[ $(rk_guest_kind "$STATE" "$guest") == qemu ]]; then
 	[[ -n $build_dir && -f $build_dir/vmlinux ]] ||

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Start a topology of UML guests joined by uml_switch, all inside a private
-# network namespace, and wait until every guest has run its start commands.
-# QEMU guests (kind qemu) and bridge networks: lib/qemu.sh, docs/x86.md.
+# Start a topology of guests (UML, or x86_64 under QEMU) joined by networks
+# (uml_switch, Linux bridges or veth pairs), all inside a private network
+# namespace, and wait until every guest has run its start commands.
 #
 #   ./uml/start-topology.sh [--check] [FILE]     (default uml/topology/default.topo)
 #   ./uml/start-topology.sh --kernels [FILE]
@@ -22,137 +22,95 @@
 # (a guest whose start commands failed only gets a warning; demo.sh uses it).
 # Run state: $KIT/run/$RUN.
 # On any failure everything started so far is stopped again (logs are kept).
+#
+# The steps at the bottom are calls into uml/lib/: topo-file.sh (the
+# topology file), links.sh (the run's netns and its networks), guest.sh
+# (the guests, over the back-ends guest-uml.sh and guest-qemu.sh) and
+# gdb-start.sh (GDB=). docs/kit.md; QEMU guests and bridges: docs/x86.md.
 set -euo pipefail
 
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/topo-file.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/topo-file.sh"
-# shellcheck source=lib/qemu.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
+# shellcheck source=lib/links.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/links.sh"
+# shellcheck source=lib/guest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/guest.sh"
 # shellcheck source=lib/gdb-start.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/gdb-start.sh"
 
 # Under gdb a person may sit at a breakpoint while the others wait.
 [[ -z ${GDB:-} ]] || START_TIMEOUT=${START_TIMEOUT:-900}
 START_TIMEOUT=${START_TIMEOUT:-60}
-ROOTFS=$KIT/build/rootfs.img
 
 usage() {
 	echo "usage: [RUN=id] $RK_PROG [--check | --kernels] [TOPOLOGY-FILE]" >&2
 	exit 2
 }
 
-# built_kernels: the kinds the kit builds that the guests boot, once each.
-built_kernels() {
-	local guest kind
-	local -A seen=()
-
-	for guest in "${TOPO_GUESTS[@]}"; do
-		kind=$(topo_kernel_kind "$guest")
-		if kernel_kind_built "$kind" && [[ -z ${seen[$kind]:-} ]]; then
-			seen[$kind]=1
-			printf '%s\n' "$kind"
-		fi
+# parse_args ARGS...: check_only, kernels_only and TOPO (made absolute:
+# the run state records it, and the cwd changes).
+parse_args() {
+	check_only=0
+	kernels_only=0
+	while (($#)); do
+		case $1 in
+		--check) check_only=1; shift ;;
+		--kernels) kernels_only=1; shift ;;
+		-h | --help) usage ;;
+		-*) usage ;;
+		*) break ;;
+		esac
 	done
+	(($# <= 1)) || usage
+	TOPO=${1:-$KIT/uml/topology/default.topo}
+	[[ $TOPO == /* ]] || TOPO=$PWD/$TOPO
 }
 
-check_only=0
-kernels_only=0
-while (($#)); do
-	case $1 in
-	--check) check_only=1; shift ;;
-	--kernels) kernels_only=1; shift ;;
-	-h | --help) usage ;;
-	-*) usage ;;
-	*) break ;;
-	esac
-done
-(($# <= 1)) || usage
-TOPO=${1:-$KIT/uml/topology/default.topo}
-[[ $TOPO == /* ]] || TOPO=$PWD/$TOPO
+# host_check: what a start needs besides a valid topology: the root file
+# system, the tools of its guests and networks, root (for ip netns).
+host_check() {
+	local tool
+	local -a tools
 
-rk_check_run_name "$RUN"
-[[ $START_TIMEOUT =~ ^[0-9]+$ ]] || rk_die "START_TIMEOUT='$START_TIMEOUT' is not a number of seconds"
+	[[ -f $ROOTFS ]] || rk_die "$ROOTFS missing (build it: make -C $KIT rootfs)"
+	tools=(uml_switch uml_mconsole ip setsid)
+	[[ " ${TOPO_G_KIND[*]} " == *" qemu "* ]] && tools+=("$QEMU_BIN" socat)
+	[[ " ${TOPO_NET_TRANSPORT[*]} " == *" bridge "* ]] && tools+=(brctl)
+	for tool in "${tools[@]}"; do
+		command -v "$tool" > /dev/null || rk_die "'$tool' not found (run scripts/install-deps.sh)"
+	done
+	((EUID == 0)) || rk_die "must run as root (ip netns add)"
+}
 
-topo_parse "$TOPO" || rk_die "invalid topology $TOPO"
-if ((kernels_only)); then
-	built_kernels
-	exit 0
-fi
-gdb_check "${TOPO_GUESTS[@]}" || exit 1
-
-# Kernels: resolve kinds to binaries now, so a missing build is reported
-# against the topology line (or the variable) that asked for it.
-declare -A kernel_kind kernel_bin
-errors=0
-for guest in "${TOPO_GUESTS[@]}"; do
-	kind=$(topo_kernel_kind "$guest")
-	where="$TOPO:${TOPO_G_KERNEL_LINE[$guest]}"
-	[[ $kind == "${TOPO_G_KERNEL[$guest]}" ]] || where="environment (${kind@Q} overrides $where)"
-	case $kind in
-	debug | release | stock | x86 | */*) ;;
-	*) rk_err "$where: guest $guest: kernel '$kind': use debug, release, stock, x86 or a path"; errors=1; continue ;;
-	esac
-	bin=$(kernel_image "$kind")
-	if [[ ${TOPO_G_KIND[$guest]} == qemu ]]; then
-		if [[ $kind != x86 && $kind != */* ]]; then
-			rk_err "$where: guest $guest: kind qemu needs kernel x86 or a path to a bzImage, not '$kind'"
-			errors=1
-		elif [[ ! -f $bin ]]; then
-			hint=
-			[[ $kind == x86 ]] && hint=" (build it: make -C $KIT x86)"
-			rk_err "$where: guest $guest: kernel '$kind': $bin does not exist$hint"
-			errors=1
-		fi
-	elif [[ $kind == x86 ]]; then
-		rk_err "$where: guest $guest: kernel x86 needs 'kind qemu'"
-		errors=1
-	elif [[ ! -x $bin || -d $bin ]]; then
-		case $kind in
-		debug | release) hint=" (build it: make -C $KIT kernel-$kind)" ;;
-		stock) hint=" (apt-get install user-mode-linux)" ;;
-		*) hint= ;;
-		esac
-		rk_err "$where: guest $guest: kernel '$kind': $bin is not an executable file$hint"
-		errors=1
+# run_state_new: STATE, the run's state dir, made afresh (a run that is up
+# is refused) with the topology in it, and the cwd from now on; t_start.
+# From here on, anything that goes wrong stops what was started (cleanup).
+# Logs stay.
+run_state_new() {
+	STATE=$(rk_state_dir "$RUN")
+	if rk_run_is_up "$STATE"; then
+		rk_die "run '$RUN' is already up ($STATE); stop it first: RUN=$RUN ./uml/stop-topology.sh"
 	fi
-	# A veth network needs UML's vector driver in the guest's kernel.
-	if [[ $kind == debug || $kind == release ]]; then
-		for ifname in ${TOPO_G_IFACES[$guest]}; do
-			[[ ${TOPO_NET_TRANSPORT[${TOPO_IF_NET[$guest/$ifname]}]} == veth ]] || continue
-			grep -qx 'CONFIG_UML_NET_VECTOR=y' "$(kernel_dir "$kind")/.config" 2> /dev/null && break
-			rk_err "$where: guest $guest: $ifname is on veth network ${TOPO_IF_NET[$guest/$ifname]}, and kernel '$kind' has no CONFIG_UML_NET_VECTOR"
-			errors=1
-			break
-		done
-	fi
-	kernel_kind[$guest]=$kind
-	kernel_bin[$guest]=$bin
-done
-((errors == 0)) || exit 1
-if ((check_only)); then
-	echo "$TOPO: ok (${#TOPO_GUESTS[@]} guests, ${#TOPO_NETWORKS[@]} networks)"
-	exit 0
-fi
 
-[[ -f $ROOTFS ]] || rk_die "$ROOTFS missing (build it: make -C $KIT rootfs)"
-tools=(uml_switch uml_mconsole ip setsid)
-[[ " ${TOPO_G_KIND[*]} " == *" qemu "* ]] && tools+=("$QEMU_BIN" socat)
-[[ " ${TOPO_NET_TRANSPORT[*]} " == *" bridge "* ]] && tools+=(brctl)
-for tool in "${tools[@]}"; do
-	command -v "$tool" > /dev/null || rk_die "'$tool' not found (run scripts/install-deps.sh)"
-done
-((EUID == 0)) || rk_die "must run as root (ip netns add)"
+	started=0
+	up=0
+	trap cleanup EXIT
+	trap 'rk_err "interrupted"; exit 130' INT
+	trap 'rk_err "terminated"; exit 143' TERM
 
-STATE=$(rk_state_dir "$RUN")
-if rk_run_is_up "$STATE"; then
-	rk_die "run '$RUN' is already up ($STATE); stop it first: RUN=$RUN ./uml/stop-topology.sh"
-fi
+	rm -rf "$STATE"
+	mkdir -p "$STATE/net" "$STATE/uml"
+	cd "$STATE"
+	cp "$TOPO" topology.topo
+	printf '%s\n' "$TOPO" > topology.path
+	printf '%s\n' "${TOPO_GUESTS[@]}" > guests
+	printf '%s\n' "${TOPO_NETWORKS[@]}" > networks
+	t_start=$(date +%s.%N)
+	started=1
+}
 
-# From here on, anything that goes wrong stops what was started. Logs stay.
-started=0
-up=0
 cleanup() {
 	local rc=$?
 
@@ -163,310 +121,28 @@ cleanup() {
 	fi
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'rk_err "interrupted"; exit 130' INT
-trap 'rk_err "terminated"; exit 143' TERM
 
-rm -rf "$STATE"
-mkdir -p "$STATE/net" "$STATE/uml"
-cd "$STATE"
-cp "$TOPO" topology.topo
-printf '%s\n' "$TOPO" > topology.path
-printf '%s\n' "${TOPO_GUESTS[@]}" > guests
-printf '%s\n' "${TOPO_NETWORKS[@]}" > networks
-t_start=$(date +%s.%N)
-started=1
+parse_args "$@"
+rk_check_run_name "$RUN"
+[[ $START_TIMEOUT =~ ^[0-9]+$ ]] || rk_die "START_TIMEOUT='$START_TIMEOUT' is not a number of seconds"
 
-# The netns name goes to disk before the netns exists: an interrupted start
-# still tells stop-topology.sh what to delete.
-NETNS=rk-$RUN-$(od -An -N2 -tx2 /dev/urandom | tr -d ' ')
-printf '%s\n' "$NETNS" > netns
-ip netns add "$NETNS" || rk_die "ip netns add $NETNS failed"
-ip -n "$NETNS" link set lo up
-# A UML daemon link is a unix datagram socket: when uml_switch or a guest
-# falls behind by more than max_dgram_qlen frames (default 10), the sender
-# gets EAGAIN and the frame is lost (tx_dropped). A wire does not lose
-# frames in a 10-frame burst, so give the links a deeper queue. The sysctl
-# is per netns and taken when a socket is made: set it before any starts.
-ip netns exec "$NETNS" sysctl -qw net.unix.max_dgram_qlen="${RK_LINK_QLEN:-512}" ||
-	rk_die "cannot set net.unix.max_dgram_qlen in netns $NETNS"
+topo_parse "$TOPO" || rk_die "invalid topology $TOPO"
+if ((kernels_only)); then
+	guests_built_kernels
+	exit 0
+fi
+gdb_check "${TOPO_GUESTS[@]}" || exit 1
+guests_resolve_kernels || exit 1
+if ((check_only)); then
+	echo "$TOPO: ok (${#TOPO_GUESTS[@]} guests, ${#TOPO_NETWORKS[@]} networks)"
+	exit 0
+fi
 
-# Processes start with setsid so each leads its own process group (stop
-# kills guests by group) and a Ctrl-C on the terminal reaches only us.
-# Backgrounded from a non-interactive shell they are not group leaders yet,
-# so setsid and ip netns exec exec in place and $! is the final pid.
-# veth_end NET A|B: the name of one end of network NET's veth pair.
-veth_end() {
-	local name=$1
-
-	((${#name} <= 13)) || name=v$(printf '%s\n' "${TOPO_NETWORKS[@]}" | grep -nx -- "$1" | cut -d: -f1)
-	printf '%s-%s\n' "$name" "$2"
-}
-
-declare -A veth_next=()
-for net in "${TOPO_NETWORKS[@]}"; do
-	if [[ ${TOPO_NET_TRANSPORT[$net]} == bridge ]]; then
-		bridge_up "$NETNS" "$net" || rk_die "network $net: cannot make bridge $net in netns $NETNS"
-		continue
-	fi
-	# A veth pair: each end carries one guest's raw socket (UML's vector
-	# driver: batched I/O, scatter-gather, TSO and GRO through vnet headers;
-	# RK_VECTOR_OPTS replaces its options).
-	if [[ ${TOPO_NET_TRANSPORT[$net]} == veth ]]; then
-		if ! ip -n "$NETNS" link add "$(veth_end "$net" a)" type veth peer name "$(veth_end "$net" b)" ||
-			! ip -n "$NETNS" link set "$(veth_end "$net" a)" up ||
-			! ip -n "$NETNS" link set "$(veth_end "$net" b)" up; then
-			rk_die "network $net: cannot make its veth pair in netns $NETNS"
-		fi
-		veth_next[$net]=a
-		continue
-	fi
-	opts=()
-	[[ " ${TOPO_NET_OPTS[$net]} " == *" hub "* ]] && opts+=(-hub)
-	setsid ip netns exec "$NETNS" uml_switch -unix "net/$net.ctl" "${opts[@]}" \
-		< /dev/null > "net/$net.log" 2>&1 &
-	echo $! > "net/$net.pid"
-	disown	# we report deaths ourselves, bash need not ("Aborted")
-done
-for net in "${TOPO_NETWORKS[@]}"; do
-	[[ ${TOPO_NET_TRANSPORT[$net]} == switch ]] || continue
-	for _ in $(seq 50); do
-		[[ -S net/$net.ctl ]] && break
-		rk_pid_alive "$(cat "net/$net.pid")" || break
-		rk_sleep 0.1
-	done
-	[[ -S net/$net.ctl ]] ||
-		rk_die "network $net: uml_switch did not come up; see $STATE/net/$net.log"
-done
-
-# vec_devices GUEST: fills VECDEV[IFNAME] with the vector device (vecN) of
-# each of GUEST's interfaces on a veth network: UML's vector driver numbers
-# them in command-line order, init.sh renames them to IFNAME.
-declare -A VECDEV
-vec_devices() {
-	local ifname n=0
-
-	VECDEV=()
-	for ifname in ${TOPO_G_IFACES[$1]}; do
-		[[ ${TOPO_NET_TRANSPORT[${TOPO_IF_NET[$1/$ifname]}]} == veth ]] || continue
-		VECDEV[$ifname]=vec$n
-		n=$((n + 1))
-	done
-}
-
-write_config() {
-	local guest=$1 kind=$2 ifname build_dir ko=
-
-	build_dir=$(kernel_dir "$kind")
-	if [[ -n $build_dir && $build_dir == "$KIT"/* ]]; then
-		build_dir=/relaykit/kit/${build_dir#"$KIT"/}
-		ko=$(kernel_module "$kind")
-		ko=/relaykit/kit/${ko#"$KIT"/}
-	else
-		build_dir=
-	fi
-	if [[ -n ${RELAYKIT_NET_RELAY_KO:-} && $kind == debug ]]; then
-		[[ $RELAYKIT_NET_RELAY_KO == "$KIT"/* ]] ||
-			rk_die "RELAYKIT_NET_RELAY_KO=$RELAYKIT_NET_RELAY_KO is not inside the kit (the guests see only $KIT)"
-		ko=/relaykit/kit/${RELAYKIT_NET_RELAY_KO#"$KIT"/}
-	fi
-	{
-		echo "# generated by start-topology.sh from $TOPO"
-		echo "GUEST_NAME=$(rk_sh_quote "$guest")"
-		echo "GUEST_KERNEL=$(rk_sh_quote "$kind")"
-		echo "GUEST_RUN=$(rk_sh_quote "$RUN")"
-		echo "GUEST_MEMORY=$(rk_sh_quote "${TOPO_G_MEMORY[$guest]}")"
-		echo "IFACES=$(rk_sh_quote "${TOPO_G_IFACES[$guest]}")"
-		for ifname in ${TOPO_G_IFACES[$guest]}; do
-			echo "NET_$ifname=$(rk_sh_quote "${TOPO_IF_NET[$guest/$ifname]}")"
-			echo "ADDRS_$ifname=$(rk_sh_quote "${TOPO_IF_ADDRS[$guest/$ifname]}")"
-			[[ -z ${VECDEV[$ifname]:-} ]] || echo "DEV_$ifname=${VECDEV[$ifname]}"
-		done
-		echo "ROUTES=$(rk_sh_quote "${TOPO_G_ROUTES[$guest]}")"
-		echo "SYSCTLS=$(rk_sh_quote "${TOPO_G_SYSCTLS[$guest]}")"
-		echo "BUILD_DIR=$(rk_sh_quote "$build_dir")"
-		echo "NET_RELAY_KO=$(rk_sh_quote "$ko")"
-	} > "$guest/config"
-	{
-		echo "#!/bin/bash"
-		echo "# generated by start-topology.sh: the start lines of guest $guest in $TOPO"
-		echo "set -ex"
-		printf '%s' "${TOPO_G_START[$guest]}"
-	} > "$guest/start.sh"
-	chmod +x "$guest/start.sh"
-}
-
-# One accelerator for every qemu guest, probed once (lib/qemu.sh).
-accel=
-for guest in "${TOPO_GUESTS[@]}"; do
-	[[ ${TOPO_G_KIND[$guest]} == qemu ]] || continue
-	accel=$(qemu_accel "${kernel_bin[$guest]}")
-	if [[ -n ${QEMU_ACCEL:-} ]]; then
-		why="QEMU_ACCEL=$QEMU_ACCEL"
-	elif [[ $accel == kvm ]]; then
-		why="a probe boot under KVM worked"
-	else
-		why="no usable KVM: /dev/kvm missing, or a probe boot under it printed nothing"
-	fi
-	rk_info "qemu guests: ${accel^^} ($why)"
-	break
-done
-
-guest_index=0
-declare -A tap
-for guest in "${TOPO_GUESTS[@]}"; do
-	guest_index=$((guest_index + 1))
-	mkdir -p "$guest/spool"
-	vec_devices "$guest"
-	write_config "$guest" "${kernel_kind[$guest]}"
-	echo "${TOPO_G_KIND[$guest]}" > "$guest/kind"
-	# Interfaces on bridge networks: a tap each, made now in the netns.
-	tap=()
-	if_index=0
-	for ifname in ${TOPO_G_IFACES[$guest]}; do
-		net=${TOPO_IF_NET[$guest/$ifname]}
-		[[ ${TOPO_NET_TRANSPORT[$net]} == bridge ]] || continue
-		tap[$ifname]=$(tap_name "$guest" "$ifname" "$guest_index")
-		bridge_add_tap "$NETNS" "$net" "${tap[$ifname]}" ||
-			rk_die "guest $guest: cannot add tap ${tap[$ifname]} to bridge $net in netns $NETNS"
-	done
-	if [[ ${TOPO_G_KIND[$guest]} == qemu ]]; then
-		netdevs=()
-		for ifname in ${TOPO_G_IFACES[$guest]}; do
-			[[ -n ${tap[$ifname]:-} ]] ||
-				rk_die "guest $guest: $ifname is on network ${TOPO_IF_NET[$guest/$ifname]}, a switch; qemu guests need a bridge network"
-			netdevs+=(-netdev "tap,id=$ifname,ifname=${tap[$ifname]},script=no,downscript=no"
-				-device "virtio-net-pci,netdev=$ifname,mac=$(guest_mac "$guest_index" "$if_index"),romfile=")
-			if_index=$((if_index + 1))
-		done
-		cmdline="console=ttyS0 root=/dev/vda rw panic=-1 umid=$(rk_umid "$RUN" "$guest")"
-		cmdline+=" init=/sbin/relaykit-init relaykit.kit=$KIT relaykit.state=$STATE/$guest relaykit.fs=9p"
-		[[ -z ${TOPO_G_APPEND[$guest]} ]] || cmdline+=" ${TOPO_G_APPEND[$guest]}"
-		mapfile -t args < <(qemu_guest_args "$guest" "${kernel_bin[$guest]}" "$accel" \
-			"${TOPO_G_MEMORY[$guest]}" "${TOPO_G_CPUS[$guest]}" "$cmdline" "${netdevs[@]}")
-		# GDB=: qemu holds the CPU until gdb.sh attaches to its gdbstub.
-		if gdb_wanted "$guest"; then
-			args+=(-S)
-			rk_info "guest $guest waits for gdb: RUN=$RUN ./uml/gdb.sh $guest (then: continue)"
-		fi
-		printf '%s\n' "$QEMU_BIN" "${args[@]}" > "$guest/cmdline"
-		: > "$guest/console.log"
-		# TMPDIR: the snapshot=on overlay of the root image goes there.
-		TMPDIR=$STATE/$guest setsid ip netns exec "$NETNS" "$QEMU_BIN" "${args[@]}" \
-			< /dev/null >> "$guest/console.log" 2>&1 &
-		echo $! > "$guest/pid"
-		disown
-		continue
-	fi
-	args=(
-		"umid=$(rk_umid "$RUN" "$guest")" uml_dir=uml
-		"mem=${TOPO_G_MEMORY[$guest]}"
-		"ubd0=$guest/root.cow,$ROOTFS" rw
-	)
-	for ifname in ${TOPO_G_IFACES[$guest]}; do
-		net=${TOPO_IF_NET[$guest/$ifname]}
-		if [[ -n ${tap[$ifname]:-} ]]; then
-			args+=("$ifname=tuntap,${tap[$ifname]},$(guest_mac "$guest_index" "$if_index")")
-			if_index=$((if_index + 1))
-			continue
-		fi
-		if [[ ${TOPO_NET_TRANSPORT[$net]} == veth ]]; then
-			args+=("${VECDEV[$ifname]}:transport=raw,ifname=$(veth_end "$net" "${veth_next[$net]}"),${RK_VECTOR_OPTS:-depth=128,gro=1},mac=$(guest_mac "$guest_index" "$if_index")")
-			veth_next[$net]=b
-			if_index=$((if_index + 1))
-			continue
-		fi
-		args+=("$ifname=daemon,,unix,net/$net.ctl")
-	done
-	# con0 (the kernel console) goes to console.log; every other line is
-	# off (no xterms). console.sh plugs a host pty into con1 when needed.
-	args+=(con=null ssl=null "con0=null,fd:1")
-	args+=(init=/sbin/relaykit-init "relaykit.kit=$KIT" "relaykit.state=$STATE/$guest")
-	# shellcheck disable=SC2206 # extra kernel arguments are words
-	[[ -z ${TOPO_G_APPEND[$guest]} ]] || args+=(${TOPO_G_APPEND[$guest]})
-	printf '%s\n' "${kernel_bin[$guest]}" "${args[@]}" > "$guest/cmdline"
-	if gdb_wanted "$guest"; then
-		gdb_start_guest "$guest" "${kernel_kind[$guest]}" "${kernel_bin[$guest]}" "${args[@]}"
-		continue
-	fi
-	setsid ip netns exec "$NETNS" "${kernel_bin[$guest]}" "${args[@]}" \
-		< /dev/null > "$guest/console.log" 2>&1 &
-	echo $! > "$guest/pid"
-	disown
-done
-
-# Wait for every guest's ready file ("ok" or "failed: ...").
-deadline=$(($(date +%s) + START_TIMEOUT))
-declare -A ready=()
-fail_guest() {
-	local guest=$1 why=$2 log=$3
-
-	rk_err "guest $guest: $why"
-	if [[ -s $log ]]; then
-		echo "--- last lines of $log:" >&2
-		tail -n 15 "$log" >&2
-		echo "---" >&2
-	fi
-	rk_err "guest $guest failed to start; see $log (run state: $STATE)"
-	exit 1
-}
-while ((${#ready[@]} < ${#TOPO_GUESTS[@]})); do
-	for guest in "${TOPO_GUESTS[@]}"; do
-		[[ -z ${ready[$guest]:-} ]] || continue
-		if [[ -s $guest/ready ]]; then
-			status=$(< "$guest/ready")
-			if [[ $status == ok ]]; then
-				ready[$guest]=$(date +%s.%N)
-				continue
-			fi
-			if [[ ${ALLOW_START_FAILURE:-0} == 1 ]]; then
-				rk_warn "guest $guest: ${status#failed: } (host path: $STATE/$guest/start.log); keeping it up"
-				ready[$guest]=$(date +%s.%N)
-				continue
-			fi
-			fail_guest "$guest" "start failed: ${status#failed: }" "$STATE/$guest/start.log"
-		fi
-		pid=$(< "$guest/pid")
-		rk_pid_alive "$pid" ||
-			fail_guest "$guest" "UML kernel (pid $pid, ${kernel_bin[$guest]}) died before the guest was ready" \
-				"$STATE/$guest/console.log"
-	done
-	for net in "${TOPO_NETWORKS[@]}"; do
-		[[ ${TOPO_NET_TRANSPORT[$net]} == switch ]] || continue
-		rk_pid_alive "$(< "net/$net.pid")" ||
-			rk_die "network $net: uml_switch died; see $STATE/net/$net.log"
-	done
-	((${#ready[@]} < ${#TOPO_GUESTS[@]})) || break
-	if (($(date +%s) >= deadline)); then
-		for guest in "${TOPO_GUESTS[@]}"; do
-			[[ -n ${ready[$guest]:-} ]] && continue
-			log=$STATE/$guest/console.log
-			[[ -e $guest/start.log ]] && log="$log and $STATE/$guest/start.log"
-			rk_err "guest $guest: not ready after ${START_TIMEOUT}s (timeout); see $log"
-			# Hung or busy: its host process says which (state, wait
-			# channel, CPU time) before the stop below ends it.
-			ps -o pid=,stat=,wchan:24=,time=,args= -g "$(< "$guest/pid")" 2> /dev/null |
-				cut -c1-150 | sed "s/^/  $guest host process: /" >&2 || true
-		done
-		exit 1
-	fi
-	rk_sleep 0.1
-done
+host_check
+run_state_new
+links_up
+guests_up
+guests_wait
 up=1
 date +%s > up
-
-# Summary.
-t_up=$(date +%s.%N)
-printf 'run %s up in %ss  (netns %s, state %s)\n' "$RUN" "$(rk_elapsed "$t_start" "$t_up")" "$NETNS" "$STATE"
-for guest in "${TOPO_GUESTS[@]}"; do
-	addrs=
-	for ifname in ${TOPO_G_IFACES[$guest]}; do
-		addrs+="${addrs:+  }$ifname(${TOPO_IF_NET[$guest/$ifname]}) ${TOPO_IF_ADDRS[$guest/$ifname]}"
-	done
-	printf '  %-8s %-8s %-5s pid %-7s ready %5ss  %s\n' "$guest" "${kernel_kind[$guest]}" \
-		"${TOPO_G_MEMORY[$guest]}" "$(< "$guest/pid")" \
-		"$(rk_elapsed "$t_start" "${ready[$guest]}")" "$addrs"
-done
-env_run=
-[[ $RUN == demo ]] || env_run="RUN=$RUN "
-echo "exec: ${env_run}./uml/exec.sh GUEST CMD...   shell: ${env_run}./uml/console.sh GUEST   stop: ${env_run}./uml/stop-topology.sh"
+guests_summary "$t_start"

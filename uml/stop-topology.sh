@@ -12,14 +12,14 @@
 # Only pids saved by start-topology.sh are touched, and only while their
 # command line still names this run. Logs (GUEST/console.log, start.log,
 # agent.log) stay in $KIT/run/RUN unless KEEP=0. Safe to run twice, and on a
-# run that only half started. QEMU guests (lib/qemu.sh) get ctrl-alt-del
+# run that only half started. QEMU guests (lib/guest-qemu.sh) get ctrl-alt-del
 # and "quit" through their monitor instead of cad and halt.
 set -euo pipefail
 
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-# shellcheck source=lib/qemu.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/qemu.sh"
+# shellcheck source=lib/guest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/guest.sh"
 
 STOP_GRACE=${STOP_GRACE:-10}
 KEEP=${KEEP:-1}

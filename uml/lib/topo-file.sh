@@ -2,11 +2,11 @@
 # Parser for topology files (uml/topology/*.topo); format in docs/kit.md.
 #
 #   network NAME TRANSPORT [hub]         TRANSPORT: switch (uml_switch),
-#                                        bridge (Linux bridge + taps, lib/qemu.sh)
+#                                        bridge (Linux bridge + taps, lib/links.sh)
 #                                        or veth (a veth pair: two UML guests,
 #                                        UML's vector driver on raw sockets)
 #   guest NAME                           opens a guest; the lines below belong to it
-#       kind    uml|qemu                 qemu: x86_64 guest under QEMU (lib/qemu.sh)
+#       kind    uml|qemu                 qemu: x86_64 guest under QEMU (lib/guest-qemu.sh)
 #       kernel  debug|release|stock|x86|PATH   x86 (build/x86) is for kind qemu only
 #       memory  SIZE                     e.g. 256M
 #       cpus    N                        kind qemu only (default 1)

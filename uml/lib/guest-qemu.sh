@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# QEMU guests (topology `kind qemu`, x86_64 kernels) and `bridge` networks,
-# for start-topology.sh, stop-topology.sh and the other uml/*.sh scripts.
-# Sourced after lib/common.sh. docs/x86.md has the why of each choice.
+# QEMU guests (topology `kind qemu`, x86_64 kernels): the QEMU back-end of
+# lib/guest.sh, which sources it; lib/guest-uml.sh is the other one. Their
+# interfaces: lib/links.sh (bridges and taps only). docs/x86.md has the why
+# of each choice.
 #
 # A qemu guest, like a UML one, is one process in the run's netns, leader of
 # its own process group, pid in STATE/GUEST/pid. Its kernel command line
@@ -18,12 +19,22 @@
 
 QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
 
-# rk_guest_kind STATE GUEST: uml or qemu (what started the guest).
-rk_guest_kind() {
-	local kind=uml
+# The accelerator of every qemu guest of the run (qemu_accel_pick).
+QEMU_GUEST_ACCEL=
 
-	[[ -r $1/$2/kind ]] && read -r kind < "$1/$2/kind"
-	printf '%s\n' "${kind:-uml}"
+# qemu_kernel_check GUEST KIND IMAGE WHERE: can GUEST boot IMAGE? Prints
+# the error against WHERE (the topology line or variable); returns 1.
+qemu_kernel_check() {
+	local guest=$1 kind=$2 bin=$3 where=$4 hint=
+
+	if [[ $kind != x86 && $kind != */* ]]; then
+		rk_err "$where: guest $guest: kind qemu needs kernel x86 or a path to a bzImage, not '$kind'"
+		return 1
+	fi
+	[[ ! -f $bin ]] || return 0
+	[[ $kind == x86 ]] && hint=" (build it: make -C $KIT x86)"
+	rk_err "$where: guest $guest: kernel '$kind': $bin does not exist$hint"
+	return 1
 }
 
 # qemu_accel IMAGE: print kvm or tcg. QEMU_ACCEL=kvm|tcg forces a choice.
@@ -61,6 +72,27 @@ qemu_accel() {
 	printf '%s\n' "$answer"
 }
 
+# qemu_accel_pick: QEMU_GUEST_ACCEL, one accelerator for every qemu guest
+# of the topology (none: nothing), probed once with the first one's image,
+# and why it was chosen.
+qemu_accel_pick() {
+	local guest why
+
+	for guest in "${TOPO_GUESTS[@]}"; do
+		[[ ${TOPO_G_KIND[$guest]} == qemu ]] || continue
+		QEMU_GUEST_ACCEL=$(qemu_accel "${GUEST_KERNEL_BIN[$guest]}")
+		if [[ -n ${QEMU_ACCEL:-} ]]; then
+			why="QEMU_ACCEL=$QEMU_ACCEL"
+		elif [[ $QEMU_GUEST_ACCEL == kvm ]]; then
+			why="a probe boot under KVM worked"
+		else
+			why="no usable KVM: /dev/kvm missing, or a probe boot under it printed nothing"
+		fi
+		rk_info "qemu guests: ${QEMU_GUEST_ACCEL^^} ($why)"
+		return 0
+	done
+}
+
 # qemu_monitor STATE GUEST COMMAND: one human-monitor command; prints the
 # reply. Relative socket path (sun_path limit); a unix socket in the file
 # system works from any netns.
@@ -79,40 +111,6 @@ qemu_cad() { qemu_monitor "$1" "$2" 'sendkey ctrl-alt-delete' > /dev/null; }
 
 # qemu_halt STATE GUEST: qemu quits at once (mconsole halt).
 qemu_halt() { qemu_monitor "$1" "$2" quit > /dev/null; }
-
-# Networks of transport bridge: a Linux bridge named like the network, in the
-# run's netns, no address; each guest interface on it is a tap (a port).
-# bridge_up NETNS NET
-bridge_up() {
-	local ns=$1 net=$2
-
-	ip netns exec "$ns" brctl addbr "$net" &&
-		ip netns exec "$ns" brctl setfd "$net" 0 &&
-		ip netns exec "$ns" brctl stp "$net" off &&
-		ip -n "$ns" link set dev "$net" up
-}
-
-# bridge_add_tap NETNS NET TAP: a persistent tap on the bridge; the guest
-# (qemu -netdev tap or UML ethN=tuntap) attaches to it by name.
-bridge_add_tap() {
-	local ns=$1 net=$2 tap=$3
-
-	ip -n "$ns" tuntap add dev "$tap" mode tap &&
-		ip netns exec "$ns" brctl addif "$net" "$tap" &&
-		ip -n "$ns" link set dev "$tap" up
-}
-
-# tap_name GUEST IFNAME GUEST-INDEX: at most 15 characters (IFNAMSIZ); the
-# guest's name when it fits, else its index in the topology.
-tap_name() {
-	local name="$1-$2"
-
-	((${#name} <= 15)) || name="g$3-$2"
-	printf '%s\n' "$name"
-}
-
-# guest_mac GUEST-INDEX IFACE-INDEX: unique within a run (one netns).
-guest_mac() { printf '52:54:00:00:%02x:%02x\n' "$1" "$2"; }
 
 # qemu_guest_args GUEST IMAGE ACCEL MEMORY CPUS KERNEL-ARGS NETDEV-ARGS...:
 # the qemu command line of a guest (paths relative to STATE, the cwd).
@@ -145,20 +143,28 @@ qemu_guest_args() {
 	printf '%s\n' "${args[@]}"
 }
 
-# rk_guest_cad / rk_guest_halt STATE GUEST: clean poweroff request / stop
-# at once, for either kind of guest.
-rk_guest_cad() {
-	if [[ $(rk_guest_kind "$1" "$2") == qemu ]]; then
-		qemu_cad "$1" "$2"
-	else
-		rk_mconsole "$1" "$2" cad > /dev/null
-	fi
-}
+# qemu_guest_start GUEST: its command line in STATE/GUEST/cmdline (qemu
+# first, one argument a line), qemu started, its pid in STATE/GUEST/pid.
+qemu_guest_start() {
+	local guest=$1 cmdline
+	local -a args
 
-rk_guest_halt() {
-	if [[ $(rk_guest_kind "$1" "$2") == qemu ]]; then
-		qemu_halt "$1" "$2"
-	else
-		rk_mconsole "$1" "$2" halt > /dev/null
+	links_qemu_args "$guest"
+	cmdline="console=ttyS0 root=/dev/vda rw panic=-1 umid=$(rk_umid "$RUN" "$guest")"
+	cmdline+=" init=/sbin/relaykit-init relaykit.kit=$KIT relaykit.state=$STATE/$guest relaykit.fs=9p"
+	[[ -z ${TOPO_G_APPEND[$guest]} ]] || cmdline+=" ${TOPO_G_APPEND[$guest]}"
+	mapfile -t args < <(qemu_guest_args "$guest" "${GUEST_KERNEL_BIN[$guest]}" "$QEMU_GUEST_ACCEL" \
+		"${TOPO_G_MEMORY[$guest]}" "${TOPO_G_CPUS[$guest]}" "$cmdline" "${LINK_ARGS[@]}")
+	# GDB=: qemu holds the CPU until gdb.sh attaches to its gdbstub.
+	if gdb_wanted "$guest"; then
+		args+=(-S)
+		rk_info "guest $guest waits for gdb: RUN=$RUN ./uml/gdb.sh $guest (then: continue)"
 	fi
+	printf '%s\n' "$QEMU_BIN" "${args[@]}" > "$guest/cmdline"
+	: > "$guest/console.log"
+	# TMPDIR: the snapshot=on overlay of the root image goes there.
+	TMPDIR=$STATE/$guest setsid ip netns exec "$NETNS" "$QEMU_BIN" "${args[@]}" \
+		< /dev/null >> "$guest/console.log" 2>&1 &
+	echo $! > "$guest/pid"
+	disown
 }
