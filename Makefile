@@ -17,13 +17,12 @@ AGENT_SRC := $(KIT)/uml/guest/agent.c
 TOPO ?= default
 TOPO_FILE = $(if $(findstring /,$(TOPO)),$(abspath $(TOPO)),$(KIT)/uml/topology/$(TOPO).topo)
 
-# kernels_for TOPOLOGY-FILE: build the kernels its guests boot, each only
-# when missing or older than what it is built from (scripts/kernel-build.sh).
-kernels_for = kinds=$$($(KIT)/uml/start-topology.sh --kernels $(1)) && \
-	$(KIT)/scripts/kernel-build.sh --if-stale $$kinds
+# prepare TOPOLOGY-FILE: the kernels its guests boot, each only when stale,
+# and the rootfs beside them (scripts/prepare.sh).
+prepare = $(KIT)/scripts/prepare.sh $(1)
 
 .PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig x86 x86-module \
-	patch checkpatch rootfs agent built run stop test mutants reload gdb bench coverage soak \
+	patch checkpatch rootfs agent run stop test check mutants reload gdb bench coverage soak \
 	clean distclean
 
 all: deps kernel-debug kernel-release rootfs agent
@@ -42,7 +41,8 @@ help:
 	@echo '  checkpatch      checkpatch.pl --strict on net/relay and dist/'
 	@echo '  rootfs agent    guest root file system, guest exec agent'
 	@echo '  run stop        start/stop the demo topology (uml/demo.sh; TOPO=x86: x86_64 relay)'
-	@echo '  test            the test suite (tests/run.sh)'
+	@echo '  test            the test suite (tests/run.sh; TEST_JOBS=N topologies at once, default auto)'
+	@echo '  check           the quick subset of the suite, for the edit loop'
 	@echo '  mutants         plant the bugs of tests/mutants/, each must fail its tests (MUTANTS=03 ...)'
 	@echo '  reload          rebuild and reload net_relay.ko in the running relay guest'
 	@echo '  gdb             gdb on the relay guest'
@@ -77,7 +77,7 @@ menuconfig:
 	@$(KIT)/scripts/kernel-tree.sh
 	@$(KIT)/scripts/kernel-config.sh debug
 	@$(MAKE) --no-print-directory -C $(BUILD)/linux-source-6.1 \
-		O=$(BUILD)/uml-debug ARCH=um menuconfig
+		O=$$($(KIT)/lib/kernel-kind.sh kernel_dir debug) ARCH=um menuconfig
 
 patch:
 	@$(KIT)/scripts/make-patch.sh
@@ -94,13 +94,9 @@ $(BUILD)/agent: $(AGENT_SRC)
 	@mkdir -p $(BUILD)
 	gcc -static -O2 -Wall -o $@ $<
 
-# For run/test/...: the kernels, each only if stale; rootfs and agent.
-built: deps rootfs agent
-	@$(KIT)/scripts/kernel-build.sh --if-stale debug release
-
 # Only the kernels the topology boots (the default one: the debug kernel).
-run: deps rootfs agent
-	@$(call kernels_for,$(TOPO_FILE))
+run: deps agent
+	@$(call prepare,$(TOPO_FILE))
 	$(KIT)/uml/demo.sh $(TOPO_FILE)
 
 stop:
@@ -110,14 +106,22 @@ stop:
 # (client and server) to start: it builds the x86 kernel (RELAYKIT_X86=0:
 # not at all) in the background while the UML tests run
 # (tests/lib/prebuild.sh).
-test: deps rootfs agent
-	@$(call kernels_for,$(KIT)/uml/topology/test.topo)
-	$(KIT)/tests/run.sh
+# TEST_JOBS=N: UML topologies at once (tests/run.sh -j: lanes beside the host
+# and x86 ones; auto: from the cores and the memory).
+TEST_JOBS ?= auto
+test: deps agent
+	@$(call prepare,$(KIT)/uml/topology/test.topo)
+	$(KIT)/tests/run.sh -j $(TEST_JOBS)
+
+# The edit loop's subset: the tests marked "# relaykit-test: quick".
+check: deps agent
+	@$(call prepare,$(KIT)/uml/topology/test.topo)
+	$(KIT)/tests/run.sh -j $(TEST_JOBS) --quick
 
 # Mutation proof of the suite (tests/mutants.sh, docs/testing.md): each
 # mutant is a module built against the debug kernel; MUTANTS= picks some.
-mutants: deps rootfs agent
-	@$(call kernels_for,$(KIT)/uml/topology/test.topo)
+mutants: deps agent
+	@$(call prepare,$(KIT)/uml/topology/test.topo)
 	$(KIT)/tests/mutants.sh $(MUTANTS)
 
 # reload.sh builds the module of the guest's own kernel (debug or x86).
@@ -134,20 +138,21 @@ gdb: deps
 # LINK=veth: veth pairs and UML's vector driver (docs/benchmarks-veth.md).
 LINK ?= daemon
 BENCH_TOPO = $(if $(filter x86,$(TOPO)),bench-x86,bench)
-bench: deps rootfs agent
-	@$(call kernels_for,$(KIT)/uml/topology/$(BENCH_TOPO).topo)
+bench: deps agent
+	@$(call prepare,$(KIT)/uml/topology/$(BENCH_TOPO).topo)
 	BENCH_TOPO=$(BENCH_TOPO) BENCH_LINK=$(LINK) $(KIT)/bench/bench.sh
 
-coverage: deps built
+coverage: deps agent
+	@$(call prepare,$(KIT)/uml/topology/test.topo)
 	$(KIT)/scripts/coverage.sh
 
 DURATION ?= 30m
-soak: deps rootfs agent
-	@$(call kernels_for,$(KIT)/tests/stability/stability.topo)
+soak: deps agent
+	@$(call prepare,$(KIT)/tests/stability/stability.topo)
 	$(KIT)/tests/stability/soak.sh -d $(DURATION)
 
 clean:
-	rm -rf $(BUILD)/uml-debug $(BUILD)/uml-release $(BUILD)/x86 $(BUILD)/agent \
+	rm -rf $$($(KIT)/lib/kernel-kind.sh kernel_dirs_built) $(BUILD)/agent \
 		$(BUILD)/log $(BUILD)/.make-patch.* $(KIT)/dist
 
 # Also the kit tree and the rootfs image (slow to rebuild).

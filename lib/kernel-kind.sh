@@ -4,7 +4,8 @@
 #
 # Kernel kinds: which kernels a guest can boot and where each one's files
 # are. The one place that knows it: sourced by scripts/, uml/, tests/ and
-# bench/ (needs KIT), run by the Makefile as `lib/kernel-kind.sh FUNC ARG`.
+# bench/ (needs KIT), run by the Makefile (`lib/kernel-kind.sh kernel_dir
+# debug`, `kernel_dirs_built`).
 #
 #   debug    UML (ARCH=um), build/uml-debug: KASAN, lockdep, kmemleak, gcov;
 #            net_relay.ko, the KUnit suites in it
@@ -15,6 +16,8 @@
 # The kit builds debug, release and x86 (scripts/kernel-build.sh).
 
 KERNEL_KINDS_BUILT=(debug release x86)
+# What a topology's `kernel` line may say, for error messages.
+KERNEL_KINDS_USAGE='debug, release, stock, x86 or a path to a kernel'
 
 # kernel_kind_valid KIND: is KIND a kind a topology may name?
 kernel_kind_valid() {
@@ -59,6 +62,15 @@ kernel_dir() {
 		;;
 	esac
 	return 0
+}
+
+# kernel_dirs_built: the build directories of every kind the kit builds.
+kernel_dirs_built() {
+	local kind
+
+	for kind in "${KERNEL_KINDS_BUILT[@]}"; do
+		kernel_dir "$kind"
+	done
 }
 
 # kernel_config KIND: its .config, or nothing (kernel_dir).
@@ -112,11 +124,10 @@ kind_setup() {
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	set -euo pipefail
 	KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-	case ${1:-} in
-	kernel_image | kernel_dir | kernel_config | kernel_module | kernel_stamp)
-		(($# == 2)) && kernel_kind_valid "$2" && "$@" && exit 0
-		;;
+	case "${1:-} $#" in
+	"kernel_dir 2") kernel_kind_valid "$2" && kernel_dir "$2" && exit 0 ;;
+	"kernel_dirs_built 1") kernel_dirs_built && exit 0 ;;
 	esac
-	echo "usage: ${0##*/} kernel_image|kernel_dir|kernel_config|kernel_module|kernel_stamp KIND" >&2
+	echo "usage: ${0##*/} kernel_dir KIND | kernel_dirs_built" >&2
 	exit 2
 fi

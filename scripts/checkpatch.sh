@@ -30,7 +30,7 @@ main() {
 		./scripts/checkpatch.pl "${CHECKPATCH_OPTS[@]}" "$f" || rc=1
 	done
 	if [[ $rc -ne 0 ]]; then
-		echo "checkpatch: problems found (above)" >&2
+		rk_err "problems found (above)"
 	else
 		echo "checkpatch: clean"
 	fi

@@ -34,7 +34,7 @@ check() {
 	rm -f "$KOUT"/net/relay/*.o "$KOUT"/net/relay/.*.o.cmd
 	rk_info "$kind: W=1 C=2 net/relay/ (log: ${log#"$KIT"/})"
 	if ! kmake "$KOUT" -j"$JOBS" W=1 C=2 net/relay/ > "$log" 2>&1; then
-		printf '%s: %s: build failed:\n' "${0##*/}" "$kind" >&2
+		rk_err "$kind: build failed:"
 		grep -E 'error|warning' "$log" >&2 || tail -n 20 "$log" >&2
 		return 1
 	fi
@@ -46,7 +46,8 @@ check() {
 		rk_info "$kind: ignored, outside net/relay: $(wc -l <<< "$other") warning line(s), see ${log#"$KIT"/}"
 	bad=$(grep -E '(warning|error):' "$log" | grep -E '(^|/)net/relay/' | sort -u || true)
 	if [[ -n $bad ]]; then
-		printf '%s: %s: warnings in net/relay (W=1, sparse):\n%s\n' "${0##*/}" "$kind" "$bad" >&2
+		rk_err "$kind: warnings in net/relay (W=1, sparse):"
+		printf '%s\n' "$bad" >&2
 		return 1
 	fi
 	rk_info "$kind: clean ($(grep -c '^  CHECK' "$log") files checked by sparse)"
@@ -60,7 +61,7 @@ restore() {
 	kind_setup "$kind"
 	log=$LOGDIR/hygiene-$kind-restore.log
 	if ! kmake "$KOUT" -j"$JOBS" all > "$log" 2>&1; then
-		printf '%s: %s: rebuild after the check failed, see %s\n' "${0##*/}" "$kind" "$log" >&2
+		rk_err "$kind: rebuild after the check failed, see $log"
 		return 1
 	fi
 }

@@ -8,8 +8,9 @@
 # Runs tests/run.sh (default patterns: "kunit:" "integration:") on the
 # suite's own topology (uml/topology/test.topo: KUnit runs at every insmod,
 # the relay on the debug kernel, whose net_relay.ko is built with
-# GCOV_PROFILE := y under CONFIG_GCOV_KERNEL).  `make test` collects the
-# same counts: --report-only then makes the report from its run.  The suite's last stability
+# GCOV_PROFILE := y under CONFIG_GCOV_KERNEL), in one lane: the counts of
+# one relay guest are the whole suite's (`make test TEST_JOBS=1` collects
+# the same; a parallel make test only one lane's).  The suite's last stability
 # test, integration:stab-gcov-collect, copies the module's .gcda files out
 # of the guest into run/coverage/gcda/; this script pairs them with the
 # .gcno files of build/uml-debug/net/relay and makes, with lcov:
@@ -50,7 +51,7 @@ ls "$OBJ"/*.gcno > /dev/null 2>&1 ||
 suite_rc=0
 if [ "$report_only" = 0 ]; then
 	rm -rf "$OUT/gcda"
-	"$KIT/tests/run.sh" "$@" || suite_rc=$?
+	"$KIT/tests/run.sh" -j 1 "$@" || suite_rc=$?
 fi
 ls "$OUT"/gcda/*.gcda > /dev/null 2>&1 ||
 	rk_die "no gcov data in $OUT/gcda: integration:stab-gcov-collect did not run or failed (see run/test-logs/latest/)"

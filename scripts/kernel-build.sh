@@ -47,9 +47,10 @@ stale() {
 progress() {
 	local log=$1 start=$2 fd
 
-	# read -t, not sleep(1): killing this loop leaves no child behind.
+	# read -t, not sleep(1): killing this loop leaves no child behind. It
+	# ignores SIGINT (a background job): it ends with the script.
 	exec {fd}<> <(:)
-	while ! read -r -t 60 -u "$fd" _; do
+	while ! read -r -t 60 -u "$fd" _ && kill -0 "$$" 2> /dev/null; do
 		rk_info "$KIND_NAME: $(grep -c '^  CC ' "$log" || true) files compiled, $(((SECONDS - start) / 60)) min"
 	done
 }
@@ -74,9 +75,11 @@ build() {
 	: > "$log"
 	KIND_NAME=$kind progress "$log" "$start" &
 	ticker=$!
+	trap 'kill "$ticker" 2> /dev/null || true' EXIT
 	kmake "$out" -j"$JOBS" "${targets[@]}" > "$log" 2>&1 || rc=$?
-	kill "$ticker"
+	kill "$ticker" 2> /dev/null || true
 	wait "$ticker" 2> /dev/null || true
+	trap - EXIT
 	if ((rc)); then
 		grep -E -B2 -A2 '(error|Error)[: ]' "$log" | tail -n 40 >&2 || tail -n 40 "$log" >&2
 		rk_die "kernel build of ${out#"$KIT"/} failed, see $log"

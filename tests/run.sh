@@ -3,7 +3,7 @@
 #
 # relaykit test runner (`make test`).
 #
-#   tests/run.sh [-k] [-l] [--repeat N] [PATTERN...]
+#   tests/run.sh [-k] [-l] [-j N|auto] [--quick] [--repeat N] [PATTERN...]
 #
 # Runs the groups in order: host (tests/host/*.sh, no guests), kunit
 # (tests/kunit/*.sh), integration (tests/integration/NN-*.sh) and x86 (the
@@ -27,7 +27,13 @@
 #   PATTERN   run only tests whose name contains PATTERN (shell glob allowed),
 #             e.g. "tcp", "host:", "kunit:nrelay_rule"
 #   -k        keep the topology up when a test failed (for debugging)
-#   -l        list the test names and exit
+#   -l        list the names of the tests chosen and exit
+#   -j N      run the tests in lanes, N UML topologies at once, beside a
+#             lane for the host tests and one for the x86 group; the tests
+#             marked exclusive after them, alone (tests/lib/lanes.sh).
+#             auto: N from the cores and the memory. Default 1: one lane.
+#   --quick   only the tests marked "# relaykit-test: quick" (make check:
+#             host checks, KUnit and a handful of relay tests)
 #   --repeat N  run the selected tests N times over, on one topology (the
 #             UML one or the x86 one: not both), e.g. to prove that a load
 #             test does not fail by chance; each line names its iteration
@@ -71,6 +77,8 @@ source "$TESTS/lib/discover.sh"
 source "$TESTS/lib/report.sh"
 # shellcheck source=lib/phases.sh
 source "$TESTS/lib/phases.sh"
+# shellcheck source=lib/lanes.sh
+source "$TESTS/lib/lanes.sh"
 
 usage()
 {
@@ -81,11 +89,19 @@ usage()
 KEEP_UP=0
 LIST=0
 REPEAT=1
+LANES=1
+QUICK=0
+# --lane NAME FILE: this runner is lane NAME of a parallel run, FILE its
+# tests (tests/lib/lanes.sh; not for people).
+LANE=
+LANE_FILE=
 args=()
 while (($#)); do
 	case $1 in
 	--repeat) (($# >= 2)) || usage; REPEAT=$2; shift 2 ;;
 	--repeat=*) REPEAT=${1#*=}; shift ;;
+	--lane) (($# >= 3)) || usage; LANE=$2; LANE_FILE=$3; shift 3 ;;
+	--quick) QUICK=1; shift ;;
 	--) args+=("$@"); break ;;
 	*) args+=("$1"); shift ;;
 	esac
@@ -95,15 +111,25 @@ if [[ ! $REPEAT =~ ^[1-9][0-9]{0,3}$ ]]; then
 	exit 2
 fi
 set -- "${args[@]+"${args[@]}"}"
-while getopts "klh" opt; do
+while getopts "klj:h" opt; do
 	case $opt in
 	k) KEEP_UP=1 ;;
 	l) LIST=1 ;;
+	j) LANES=$OPTARG ;;
 	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
 PATTERNS=("$@")
+[ "$LANES" != auto ] || LANES=$(lanes_auto)
+if [[ ! $LANES =~ ^[1-9][0-9]?$ ]]; then
+	echo "${0##*/}: -j '$LANES' is not a number from 1 to 99, or auto" >&2
+	exit 2
+fi
+if ((LANES > 1 && REPEAT > 1)); then
+	echo "${0##*/}: --repeat runs on one topology: it does not go with -j" >&2
+	exit 2
+fi
 
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 DEADLINE=${RELAYKIT_DEADLINE:-}
@@ -122,7 +148,7 @@ CUR_PID=
 
 run_test()
 {
-	local name=$1 guests=$2 file=$3
+	local name=$1 guests=$2 file=$3 exclusive=$4
 	local log results notefile start rc=0 dur reason note kreason='' expect
 	local st sub subreason limit left guest frozen='' freason='' fexpect='' kmode=''
 	local socks='' sreason
@@ -147,7 +173,7 @@ run_test()
 		[ -z "$WAIT_NOTE" ] || echo "# $WAIT_NOTE"
 		echo "# started $(date -Is)"
 	} > "$log"
-	if grep -q '^# relaykit-test: exclusive$' "$file" && prebuild_pause; then
+	if [ "$exclusive" = 1 ] && prebuild_pause; then
 		echo "# background builds stopped while this test runs" >> "$log"
 	fi
 	if [ "$guests" = 1 ] && [ "$TOPO_UP" = 1 ]; then
@@ -207,6 +233,8 @@ run_test()
 		fi
 	fi
 	dur=$(seconds_since "$start")
+	# The weights of the next parallel run's plan (lanes_record).
+	((REPEAT > 1)) || echo "$name $(($(ms_since "$start") / 1000))" >> "$LOGDIR/durations"
 
 	if [ -s "$results" ]; then
 		local any_fail=0
@@ -270,6 +298,7 @@ on_signal()
 {
 	trap - INT TERM
 	[ -n "$CUR_PID" ] && kill -TERM "$CUR_PID" 2> /dev/null
+	lanes_stop
 	prebuild_stop
 	echo "# interrupted" >&2
 	if [ "$TOPO_UP" = 1 ] || [ "$TOPO_TRIED" = 1 ]; then
@@ -280,6 +309,7 @@ on_signal()
 
 on_exit()
 {
+	lanes_stop
 	prebuild_stop
 	# Safety net: the normal path stops the topology in bring_down().
 	if [ "$TOPO_TRIED" = 1 ] && [ "$TOPO_UP" = 1 ] && ! { [ "$KEEP_UP" = 1 ] && [ "$FAILED" -gt 0 ]; }; then
@@ -330,7 +360,7 @@ run_selected()
 			report_fail "$name$tag" "not run: $PREBUILD_WHY" "$LOGDIR" notail
 			continue
 		fi
-		[ "$group" = x86 ] && [ "$PHASE" != x86 ] && enter_x86_phase
+		[ "$group" = x86 ] && [ "$PHASE_KIND" != x86 ] && enter_x86_phase
 		# A topology no later test needs goes now, not after the waits
 		# for the background builds.
 		if [ "$TOPO_TRIED" = 1 ] && [ "${GUESTS[$i]}" = 0 ] && ! guests_needed_after "$i"; then
@@ -344,19 +374,61 @@ run_selected()
 				continue
 			fi
 		fi
-		run_test "$name$tag" "${GUESTS[$i]}" "${FILES[$i]}"
+		run_test "$name$tag" "${GUESTS[$i]}" "${FILES[$i]}" "${EXCL_[$i]}"
 	done
+}
+
+# run_lane: this runner is lane LANE of a parallel run: the tests of
+# LANE_FILE on a topology of its own, in the parent's LOGDIR, waiting for
+# the parent's background builds; its counts go back to the parent.
+run_lane()
+{
+	local name
+	local -A found=()
+
+	[ -d "${LOGDIR:-}" ] || { echo "${0##*/}: --lane: no LOGDIR" >&2; exit 2; }
+	select_names "$LANE_FILE"
+	# A test the parent planned but this runner does not find (renamed
+	# meanwhile) fails rather than vanish.
+	for name in "${NAMES[@]}"; do
+		found[$name]=1
+	done
+	while read -r name; do
+		[ -n "${found[$name]:-}" ] ||
+			report_fail "$name" "not run: lane $LANE did not find it" "$LOGDIR" notail
+	done < "$LANE_FILE"
+	prebuild_attach "${RK_PREBUILD_DIR:-}" "${RK_PREBUILD_PID:-}"
+	case $LANE in
+	host | x86) ;;
+	*) phase_name "/$LANE" ;;
+	esac
+	RUN_BASE=test-$$
+	RUN=$RUN_BASE
+	STATE=$KIT/run/$RUN
+	export RUN STATE
+	trap on_signal INT TERM
+	trap on_exit EXIT
+	run_selected
+	bring_down
+	lanes_finish "$(dirname "$LANE_FILE")" "$LANE"
 }
 
 main()
 {
-	local i
-	local -a steps=()
+	local i lanes_dir
+	local -a steps=() lane_args=()
 
 	discover
 	order_tests
+	[ "$QUICK" = 0 ] || select_quick
 	if [ "$LIST" = 1 ]; then
-		printf '%s\n' "${NAMES[@]}"
+		for i in "${!NAMES[@]}"; do
+			! selected "${NAMES[$i]}" "${GROUPS_[$i]}" || echo "${NAMES[$i]}"
+		done
+		exit 0
+	fi
+	if [ -n "$LANE" ]; then
+		run_lane
 		exit 0
 	fi
 	check_repeat
@@ -379,10 +451,22 @@ main()
 	done
 	prebuild_start "$LOGDIR/prebuild" "${steps[@]}"
 
+	if ((LANES > 1)); then
+		lanes_dir=$LOGDIR/lanes
+		lanes_plan "$LANES" "$lanes_dir"
+		RK_PREBUILD_DIR=$PREBUILD_DIR RK_PREBUILD_PID=$PREBUILD_PID
+		export RK_PREBUILD_DIR RK_PREBUILD_PID
+		[ "$KEEP_UP" = 0 ] || lane_args+=(-k)
+		lanes_run "$lanes_dir" "${lane_args[@]}" -- ${PATTERNS[@]+"${PATTERNS[@]}"}
+		# The serial part: the exclusive tests, the skipped ones.
+		select_names "$lanes_dir/serial.names"
+		phase_name /serial
+	fi
 	for ((ITER = 1; ITER <= REPEAT; ITER++)); do
 		run_selected
 	done
 	bring_down
+	((REPEAT > 1)) || lanes_record || echo "# the durations of this run were not saved" >&2
 
 	if ((PASSED + FAILED + SKIPPED == 0)); then
 		echo "# no test matches: ${PATTERNS[*]}" >&2

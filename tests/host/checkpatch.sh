@@ -3,6 +3,7 @@
 #
 # checkpatch.pl --strict on net/relay and the patch series (make checkpatch,
 # which writes the series with make patch first).  No ERROR, WARNING or CHECK.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

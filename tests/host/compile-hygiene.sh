@@ -5,6 +5,9 @@
 # architectures the kit builds: UML (build/uml-debug) and x86_64 (build/x86,
 # unless RELAYKIT_X86=0). scripts/compile-hygiene.sh does the work.
 # relaykit-test: needs=x86
+# Alone (a parallel run puts it after the lanes): it rebuilds net_relay.ko
+# in build/uml-debug and build/x86, which the lanes' guests load.
+# relaykit-test: exclusive
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

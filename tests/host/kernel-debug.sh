@@ -3,6 +3,7 @@
 #
 # The debug kernel (build/uml-debug) is built with net_relay as a module,
 # its KUnit tests inside, and the detectors the kernel log check relies on.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

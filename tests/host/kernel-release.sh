@@ -5,6 +5,7 @@
 # nrelay_ symbols are in vmlinux, there is no module) and none of the debug
 # detectors, which would slow it down. Its KUnit suites (for kunit.py) are
 # off unless the command line turns them on.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

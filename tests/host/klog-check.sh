@@ -11,6 +11,7 @@
 # end of the classifier's pipe saw a big report as none: 2,000 leaks were
 # missed 20 times in 20.) Then a detector test's expected report: it may
 # clear only itself, not a report beside it.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

@@ -8,6 +8,7 @@
 # (The reader kunit:nrelay had before counted the "ok" lines, so a suite cut
 # short showed fewer passes and stayed green.) And the suites declared in
 # net-relay/ are found.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

@@ -4,6 +4,7 @@
 # patches/series applies, in order and without fuzz or offsets, to the
 # pristine linux-source-6.1 tarball.  Only the files the patches touch are
 # unpacked, so this is quick and independent of build/.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

@@ -8,6 +8,7 @@
 # runner's own discovery (tests/lib/discover.sh, sourced): every test that
 # needs a build comes after the UML tests that need none, in build order;
 # the x86 group (which needs x86) after the other tests that need x86.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

@@ -4,6 +4,7 @@
 # Run shellcheck (all severities, following sourced files) on every shell script
 # of the kit: *.sh and files with a sh/bash shebang in lib/, uml/, tests/, bench/,
 # rootfs-scripts/, scripts/, and .ci/run.  Zero findings.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"

@@ -3,6 +3,7 @@
 #
 # The relay's user interface exists in the relay guest: /proc/net/relay/
 # files, the counters, the sysctls with their defaults, the topology's rules.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

@@ -5,6 +5,7 @@
 # 100 KiB and 20 MiB from the server's nginx through http://192.0.2.1/;
 # every byte must arrive (sha256), and the rule's byte counters move.  A
 # text browser (w3m, as the demo shows) renders the server's page.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

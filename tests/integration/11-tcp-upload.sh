@@ -5,6 +5,7 @@
 # sha256 service (port 9000) through the relay and shuts down its sending
 # side; the server answers with the sha256 only after that EOF, so the relay
 # must pass the half-close on and still carry the answer back.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

@@ -5,6 +5,7 @@
 # client's connection (not tcp_connect_timeout, raised to 120 s here so that
 # only the refusal can close it within the test's bound) and
 # tcp_connect_failed counts it.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

@@ -3,6 +3,7 @@
 #
 # The rules file rejects bad commands with the documented errno and leaves
 # the rule set unchanged.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

@@ -4,6 +4,7 @@
 # UDP relay: nslookup and dig in the client ask 192.0.2.1 and get the
 # server's dnsmasq answers: an A record, and a TXT answer bigger than the
 # MTU (fragmented both ways), identical to what the server says directly.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

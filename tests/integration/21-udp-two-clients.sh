@@ -3,6 +3,7 @@
 #
 # Two client addresses using the same source port at the same time get
 # separate mappings (distinct relay ports), and both are answered.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

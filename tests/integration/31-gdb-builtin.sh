@@ -15,6 +15,8 @@
 # relaykit-test: no-guests
 # shellcheck disable=SC2317 # functions called through phase() and trap
 set -euo pipefail
+# Before phase-topology.sh, whose uml/lib/common.sh defaults RUN to demo.
+BASE_RUN=${RUN:-test-$$}
 # shellcheck source=../lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/phase-topology.sh
@@ -23,7 +25,6 @@ source "$KIT/tests/lib/phase-topology.sh"
 source "$KIT/tests/lib/klog.sh"
 
 TOPO_FILE=$KIT/uml/topology/builtin.topo
-BASE_RUN=${RUN:-test-$$}
 work=$(mktemp -d)
 RK_LOG=${RK_LOG:-$work/test.log}
 RUN=

@@ -13,6 +13,9 @@
 #    udp_dropped; spoofed and malformed "answers" to a live mapping's relay
 #    port (wrong source port, a foreign source address, the client's own
 #    address) never reach the client.
+# Alone (a parallel run puts it after the lanes): the flood's rate is what
+# the client guest's CPU can send, and the pages must get through it.
+# relaykit-test: exclusive
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

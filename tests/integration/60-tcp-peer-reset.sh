@@ -8,6 +8,7 @@
 #    a complete one);
 #  - the client sends 6 bytes and aborts: the server must get ECONNRESET.
 # Three times each; tcp_resets counts every one.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

@@ -7,6 +7,7 @@
 # /sys/kernel/debug/kunit/SUITE/results, read by kunit.py parse
 # (tests/lib/ktap.sh); each test case is reported as a line of its own,
 # kunit:SUITE:CASE.
+# relaykit-test: quick
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

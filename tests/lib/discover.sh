@@ -7,9 +7,13 @@
 #
 # discover fills one entry per test in parallel arrays: NAMES (host:NAME,
 # kunit:NAME, integration:NAME, x86:NAME), GROUPS_, FILES, GUESTS (1: needs
-# the phase's topology), NEEDS_ (background builds it waits for) and SKIPS_
-# (why the environment leaves it out); order_tests puts the tests that wait
-# for a build last. matches and selected apply the command line's PATTERNS.
+# the phase's topology), NEEDS_ (background builds it waits for), SKIPS_
+# (why the environment leaves it out) and EXCL_ (1: "# relaykit-test:
+# exclusive", it must not share the machine) and QUICK_ (1: "#
+# relaykit-test: quick", one of make check's); order_tests puts the tests
+# that wait for a build last. matches and selected apply the command
+# line's PATTERNS, and selected the names of a lane or of make check
+# (select_names, select_quick).
 
 # The integration tests the x86 group runs again: what the relay does, and
 # the detectors the x86 kernel has and UML has not (DEBUG_ATOMIC_SLEEP) or
@@ -22,6 +26,8 @@ GROUPS_=()
 GUESTS=()
 NEEDS_=()
 SKIPS_=()
+EXCL_=()
+QUICK_=()
 
 # add_test NAME GROUP FILE [SKIP-REASON]: a kunit or integration test needs
 # the topology unless it says "# relaykit-test: no-guests" (kunit.py, which
@@ -52,6 +58,8 @@ add_test()
 	GUESTS+=("$guests")
 	NEEDS_+=("${kept[*]}")
 	SKIPS_+=("$skip")
+	if grep -q '^# relaykit-test: exclusive$' "$3"; then EXCL_+=(1); else EXCL_+=(0); fi
+	if grep -q '^# relaykit-test: quick$' "$3"; then QUICK_+=(1); else QUICK_+=(0); fi
 }
 
 # order_tests: the tests that need a background build after the others
@@ -63,6 +71,7 @@ order_tests()
 	local -a keys order
 	local -a o_names=("${NAMES[@]}") o_groups=("${GROUPS_[@]}") o_files=("${FILES[@]}")
 	local -a o_guests=("${GUESTS[@]}") o_needs=("${NEEDS_[@]}") o_skips=("${SKIPS_[@]}")
+	local -a o_excl=("${EXCL_[@]}") o_quick=("${QUICK_[@]}")
 
 	for i in "${!o_names[@]}"; do
 		rank=0
@@ -76,7 +85,7 @@ order_tests()
 		keys+=("$(printf '%d %04d' "$rank" "$i")")
 	done
 	mapfile -t order < <(printf '%s\n' "${keys[@]}" | sort | cut -d' ' -f2)
-	NAMES=() GROUPS_=() FILES=() GUESTS=() NEEDS_=() SKIPS_=()
+	NAMES=() GROUPS_=() FILES=() GUESTS=() NEEDS_=() SKIPS_=() EXCL_=() QUICK_=()
 	for i in "${order[@]}"; do
 		i=$((10#$i))
 		NAMES+=("${o_names[$i]}")
@@ -85,6 +94,8 @@ order_tests()
 		GUESTS+=("${o_guests[$i]}")
 		NEEDS_+=("${o_needs[$i]}")
 		SKIPS_+=("${o_skips[$i]}")
+		EXCL_+=("${o_excl[$i]}")
+		QUICK_+=("${o_quick[$i]}")
 	done
 }
 
@@ -147,12 +158,41 @@ matches()
 	return 1
 }
 
+# select_names FILE: from now on select only the tests FILE names, one a
+# line (a lane of a parallel run, tests/lib/lanes.sh; no FILE: none).
+SELECT_SET=0
+declare -A SELECT_NAMES=()
+select_names()
+{
+	local name
+
+	SELECT_SET=1
+	SELECT_NAMES=()
+	[ -e "$1" ] || return 0
+	while read -r name; do
+		SELECT_NAMES[$name]=1
+	done < "$1"
+}
+
+# select_quick: from now on select only the quick tests (make check), on
+# UML: the x86 group would wait for the x86 kernel and boot QEMU.
+select_quick()
+{
+	local i
+
+	select_names /dev/null
+	for i in "${!NAMES[@]}"; do
+		[ "${QUICK_[$i]}" = 0 ] || [ "${GROUPS_[$i]}" = x86 ] || SELECT_NAMES[${NAMES[$i]}]=1
+	done
+}
+
 # Sub-tests (KUnit cases) are only known after the run; a pattern that
 # names one ("kunit:nrelay_rule") selects the test file that reports it.
 selected()
 {
 	local name=$1 group=$2 p
 
+	((!SELECT_SET)) || [ -n "${SELECT_NAMES[$name]:-}" ] || return 1
 	matches "$name" && return 0
 	if [ "$group" = kunit ]; then
 		for p in "${PATTERNS[@]}"; do

@@ -5,12 +5,13 @@
 # (default topology: client 192.0.2.10+.11, relay 192.0.2.1 / 198.51.100.1,
 # server 198.51.100.2).  Source after tests/lib/common.sh.
 
+# Checked before phase-topology.sh, whose uml/lib/common.sh would default
+# RUN to the demo's run.
+: "${RUN:?RUN is not set: integration tests run from tests/run.sh}"
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # shellcheck source=phase-topology.sh
 source "$(dirname "${BASH_SOURCE[0]}")/phase-topology.sh"
-
-: "${RUN:?RUN is not set: integration tests run from tests/run.sh}"
 STATE=${STATE:-$KIT/run/$RUN}
 
 # Addresses of the default topology, for the tests that source this file.

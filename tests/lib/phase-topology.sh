@@ -7,8 +7,9 @@
 # uses KIT, RUN, STATE and TOPOLOGY. phase_start and phase_stop append to
 # LOG and, on failure, print a one-line reason on stdout.
 
-# rk_guest_config and the kernel kinds (lib/kernel-kind.sh); STATE is set
-# by the caller.
+# rk_guest_config and the kernel kinds (lib/kernel-kind.sh). RUN and STATE
+# are the caller's: set RUN before sourcing this (uml/lib/common.sh makes
+# an unset RUN the demo's).
 # shellcheck source=../../uml/lib/common.sh disable=SC2153
 source "$KIT/uml/lib/common.sh"
 

@@ -10,12 +10,17 @@
 
 # The topology is a "test" of its own: boot (with the boot-time kernel log
 # check) and, at the end, shutdown (with the halt output check).
-# BOOT_NAME: the boot's name, PHASE:boot, or PHASE:restart-N after the Nth
-# guest froze; RUN_BASE: the run id of the phase, before any restart.
+# PHASE_KIND: integration or x86; PHASE: its name in the output, the kind
+# and PHASE_TAG, which names the lane of a parallel run (tests/lib/lanes.sh:
+# "integration/2", "x86/serial"). BOOT_NAME: the boot's name, PHASE:boot,
+# or PHASE:restart-N after the Nth guest froze; RUN_BASE: the run id of the
+# phase, before any restart.
 TOPO_UP=0
 TOPO_TRIED=0
 TOPO_FAILED=0
-PHASE=integration
+PHASE_TAG=
+PHASE_KIND=integration
+PHASE=$PHASE_KIND$PHASE_TAG
 BOOT_NAME=$PHASE:boot
 RUN_BASE=
 RESTARTS=0
@@ -96,6 +101,15 @@ bring_down()
 	fi
 }
 
+# phase_name TAG: name this runner's phases after its lane ("/2": the
+# UML phase is "integration/2", the x86 one "x86/2").
+phase_name()
+{
+	PHASE_TAG=$1
+	PHASE=$PHASE_KIND$PHASE_TAG
+	BOOT_NAME=$PHASE:boot
+}
+
 # guests_needed_after I: true when a selected test after index I (in this
 # iteration or a later one) needs the topology of the current phase (the
 # UML one, or the x86 one).
@@ -106,8 +120,8 @@ guests_needed_after()
 	((ITER == REPEAT)) || first=0
 	for ((j = first; j < ${#NAMES[@]}; j++)); do
 		[ "${GUESTS[$j]}" = 1 ] || continue
-		[ "${GROUPS_[$j]}" = x86 ] || [ "$PHASE" != x86 ] || continue
-		[ "${GROUPS_[$j]}" != x86 ] || [ "$PHASE" = x86 ] || continue
+		[ "${GROUPS_[$j]}" = x86 ] || [ "$PHASE_KIND" != x86 ] || continue
+		[ "${GROUPS_[$j]}" != x86 ] || [ "$PHASE_KIND" = x86 ] || continue
 		selected "${NAMES[$j]}" "${GROUPS_[$j]}" && return 0
 	done
 	return 1
@@ -118,8 +132,8 @@ guests_needed_after()
 enter_x86_phase()
 {
 	bring_down
-	PHASE=x86
-	BOOT_NAME=$PHASE:boot
+	PHASE_KIND=x86
+	phase_name "$PHASE_TAG"
 	TOPO_TRIED=0
 	TOPO_UP=0
 	TOPO_FAILED=0

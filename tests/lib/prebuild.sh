@@ -79,6 +79,17 @@ prebuild_start()
 	set +m
 }
 
+# prebuild_attach DIR PGID: in a lane of a parallel run (tests/lib/lanes.sh):
+# wait for the builds the parent runner started in DIR, as process group
+# PGID; never pause or stop them.
+PREBUILD_ATTACHED=0
+prebuild_attach()
+{
+	PREBUILD_DIR=$1
+	PREBUILD_PID=$2
+	PREBUILD_ATTACHED=1
+}
+
 # prebuild_wait STEP LIMIT: wait up to LIMIT seconds for STEP; returns 1
 # when it did not build, with the reason in PREBUILD_WHY.
 PREBUILD_WHY=
@@ -114,6 +125,7 @@ prebuild_wait()
 PREBUILD_PAUSED=0
 prebuild_pause()
 {
+	((!PREBUILD_ATTACHED)) || return 1
 	prebuild_running || return 1
 	kill -STOP -- "-$PREBUILD_PID" 2> /dev/null || return 1
 	PREBUILD_PAUSED=1
@@ -144,7 +156,7 @@ prebuild_running()
 # prebuild_stop: end the background builds (interrupt, or the run's end).
 prebuild_stop()
 {
-	[ -n "$PREBUILD_PID" ] || return 0
+	[ -n "$PREBUILD_PID" ] && ((!PREBUILD_ATTACHED)) || return 0
 	# The whole group, even when its leader (the subshell) is gone
 	# already: make and the compilers would build on otherwise.
 	if prebuild_running; then

@@ -60,11 +60,20 @@ fail_reason()
 	fi
 }
 
-seconds_since()
+# ms_since START: milliseconds since START, an $EPOCHREALTIME.
+ms_since()
 {
 	local now=${EPOCHREALTIME/./} start=${1/./}
-	local ms=$(((now - start) / 1000))
 
+	echo $(((now - start) / 1000))
+}
+
+# seconds_since START: the same as "12.3s", for the ok lines.
+seconds_since()
+{
+	local ms
+
+	ms=$(ms_since "$1")
 	printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100))
 }
 

@@ -57,7 +57,7 @@ qemu_accel() {
 		return 0
 	fi
 	key="$(stat -c '%s %Y' "$image") $(uname -r)"
-	cache=$KIT/build/x86/.kvm-probe
+	cache=$(kernel_dir x86)/.kvm-probe
 	if [[ -r $cache ]] && [[ $(head -n 1 "$cache") == "$key" ]]; then
 		sed -n 2p "$cache"
 		return 0

@@ -67,7 +67,7 @@ guests_resolve_kernels() {
 		where="$TOPO:${TOPO_G_KERNEL_LINE[$guest]}"
 		[[ $kind == "${TOPO_G_KERNEL[$guest]}" ]] || where="environment (${kind@Q} overrides $where)"
 		if ! kernel_kind_valid "$kind"; then
-			rk_err "$where: guest $guest: kernel '$kind': use debug, release, stock, x86 or a path"
+			rk_err "$where: guest $guest: kernel '$kind': use $KERNEL_KINDS_USAGE"
 			errors=1
 			continue
 		fi

@@ -66,11 +66,8 @@ _topo_check_addr() {
 _topo_check_kernel() {
 	local lineno=$1 kernel=$2
 
-	case $kernel in
-	debug | release | stock | x86) ;;
-	*/*) ;;
-	*) _topo_error "$lineno" "kernel '$kernel': use debug, release, stock, x86 or a path to a kernel" ;;
-	esac
+	kernel_kind_valid "$kernel" ||
+		_topo_error "$lineno" "kernel '$kernel': use $KERNEL_KINDS_USAGE"
 }
 
 _topo_guest_line() {
