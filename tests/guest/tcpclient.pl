@@ -15,9 +15,10 @@
 #       are then kept open that long, so that the caller can look at them,
 #       after their lines are written to the file TCPCLIENT_HOLD_FILE
 #       (exec.sh passes output on only at the end).
-#   tcpclient.pl seq    HOST PORT COUNT
+#   tcpclient.pl seq    HOST PORT COUNT [LOOPS]
 #       COUNT short connections one after another (connect, send a line,
-#       half-close, read the echo, close); every one must succeed.
+#       half-close, read the echo, close) in each of LOOPS processes at once
+#       (default 1), COUNT in all; every one must succeed.
 #   tcpclient.pl hold   HOST PORT CONNS SECONDS
 #       keep CONNS connections to an echo service busy for SECONDS (a line
 #       every 100 ms each), or until none is left up; report how many stayed
@@ -171,10 +172,12 @@ sub mode_conc {
 	return $ok == $conns ? 0 : 1;
 }
 
-sub mode_seq {
-	my ($host, $port, $count) = @_;
-	my ($ok, $bad, $t0) = (0, 0, now());
-	for my $i (1 .. $count) {
+# seq_loop HOST PORT FIRST LAST: connections FIRST..LAST one after another;
+# returns how many were echoed right and how many not.
+sub seq_loop {
+	my ($host, $port, $first, $last) = @_;
+	my ($ok, $bad) = (0, 0);
+	for my $i ($first .. $last) {
 		my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
 					      Proto => 'tcp', Timeout => 10);
 		if (!$s) {
@@ -199,6 +202,40 @@ sub mode_seq {
 			print "conn $i: got " . length($got) . " bytes back instead of " . length($msg) . "\n" if $bad < 20;
 			$bad++;
 		}
+	}
+	return ($ok, $bad);
+}
+
+# Each loop is a process of its own (perl-base has no threads); it reports
+# its counts to the parent through a pipe.
+sub mode_seq {
+	my ($host, $port, $count, $loops) = @_;
+	$loops //= 1;
+	die "seq: LOOPS must be 1 .. COUNT\n" if $loops !~ /^[1-9][0-9]*$/ || $loops > $count;
+	my ($ok, $bad, $t0) = (0, 0, now());
+	my @kids;
+	$| = 1;
+	for my $k (0 .. $loops - 1) {
+		my $first = 1 + int($count * $k / $loops);
+		my $last = int($count * ($k + 1) / $loops);
+		pipe(my $r, my $w) or die "pipe: $!\n";
+		my $pid = fork() // die "fork: $!\n";
+		if (!$pid) {
+			close $r;
+			printf $w "%d %d\n", seq_loop($host, $port, $first, $last);
+			close $w;
+			exit 0;
+		}
+		close $w;
+		push @kids, [$pid, $r, $last - $first + 1];
+	}
+	for my $kid (@kids) {
+		my ($pid, $r, $n) = @$kid;
+		my $line = <$r>;
+		waitpid($pid, 0);
+		my ($o, $b) = defined $line ? split(' ', $line) : (0, $n);
+		$ok += $o;
+		$bad += $b;
 	}
 	my $dt = now() - $t0;
 	$dt = 0.01 if $dt <= 0;
@@ -328,9 +365,11 @@ sub mode_slow {
 }
 
 my $mode = shift // '';
-my %modes = (conc => [\&mode_conc, 4], seq => [\&mode_seq, 3],
-	     hold => [\&mode_hold, 4], closed => [\&mode_closed, 3],
-	     burst => [\&mode_burst, 4], slow => [\&mode_slow, 5]);
+# mode => [function, arguments, optional arguments]
+my %modes = (conc => [\&mode_conc, 4, 0], seq => [\&mode_seq, 3, 1],
+	     hold => [\&mode_hold, 4, 0], closed => [\&mode_closed, 3, 0],
+	     burst => [\&mode_burst, 4, 0], slow => [\&mode_slow, 5, 0]);
 die "usage: tcpclient.pl conc|seq|hold|closed|burst|slow HOST PORT ...\n"
-	unless $modes{$mode} && @ARGV == $modes{$mode}[1];
+	unless $modes{$mode} && @ARGV >= $modes{$mode}[1] &&
+	       @ARGV <= $modes{$mode}[1] + $modes{$mode}[2];
 exit $modes{$mode}[0]->(@ARGV);
