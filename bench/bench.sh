@@ -45,6 +45,8 @@ RUN=${RUN:-bench-$$}
 export RUN
 # shellcheck source=uml/lib/common.sh source-path=SCRIPTDIR/..
 . "$(dirname "${BASH_SOURCE[0]}")/../uml/lib/common.sh"
+# shellcheck source=uml/lib/run.sh source-path=SCRIPTDIR/..
+. "$KIT/uml/lib/run.sh"
 STATE=$KIT/run/$RUN
 BENCH_TOPO=${BENCH_TOPO:-bench}
 case $BENCH_TOPO in
@@ -152,7 +154,7 @@ cleanup() {
 		if [[ ${BENCH_KEEP:-0} == 1 ]]; then
 			rk_info "guests left up: RUN=$RUN ./uml/stop-topology.sh"
 		else
-			"$KIT/uml/stop-topology.sh" "$RUN" >> "$LOG" 2>&1 || true
+			run_down "$LOG" > /dev/null || true
 		fi
 	fi
 	exit "$rc"
@@ -173,11 +175,8 @@ fi
 
 # A guest that hangs at boot on a busy host gets a second chance.
 started=1
-if ! START_TIMEOUT=120 "$KIT/uml/start-topology.sh" "$TOPO" >> "$LOG" 2>&1; then
-	warn "topology did not start; once more (see $LOG)"
-	START_TIMEOUT=180 "$KIT/uml/start-topology.sh" "$TOPO" >> "$LOG" 2>&1 ||
-		rk_die "cannot start $TOPO (see $LOG and $STATE/*/console.log)"
-fi
+START_TIMEOUT=150 run_up "$TOPO" "$LOG" 2 > /dev/null ||
+	rk_die "cannot start $TOPO, twice (see $LOG and $STATE/*/console.log)"
 RELAY_PGID=$(< "$STATE/relay/pid")
 if ((RELAY_X86)); then
 	accel=$(grep -A1 -x -- '-accel' "$STATE/relay/cmdline" 2> /dev/null | tail -n 1 | tr '[:lower:]' '[:upper:]')

@@ -10,6 +10,8 @@ set -euo pipefail
 
 # shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/run.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/run.sh"
 
 rk_check_run_name "$RUN"
 STATE=$(rk_state_dir "$RUN")
@@ -23,8 +25,8 @@ if rk_run_is_up "$STATE"; then
 	done
 else
 	# A relay that cannot load its rules yet still makes a topology to
-	# look at.
-	ALLOW_START_FAILURE=1 "$KIT/uml/start-topology.sh" "$@"
+	# look at. start-topology.sh speaks to the terminal.
+	ALLOW_START_FAILURE=1 run_up "${1:-}" /dev/stdout || exit 1
 fi
 
 failed=0

@@ -12,6 +12,8 @@
 # an unset RUN the demo's).
 # shellcheck source=../../uml/lib/common.sh disable=SC2153
 source "$KIT/uml/lib/common.sh"
+# shellcheck source=../../uml/lib/run.sh
+source "$KIT/uml/lib/run.sh"
 
 # The kit as the guests see it (hostfs, read-only), and in it the tools the
 # tests run inside the guests (tests/guest/).
@@ -21,23 +23,14 @@ source "$KIT/uml/lib/common.sh"
 	GTOOLS=$GUEST_KIT/tests/guest
 }
 
-# phase_start LOG: boot the guests of uml/topology/$TOPOLOGY.topo as run $RUN.
+# phase_start LOG: boot the guests of $TOPOLOGY as run $RUN (the debug
+# kernel boots slowly: 240 s unless START_TIMEOUT says otherwise); every
+# guest must have run its start commands (uml/guest/init.sh).
 phase_start()
 {
-	local log=$1 rc=0 guest ready
+	local log=$1 guest ready
 
-	{
-		echo "# RUN=$RUN ./uml/start-topology.sh ${TOPOLOGY:-default}"
-	} >> "$log"
-	# The debug kernel boots slowly; timeout(1) in case the script hangs.
-	local start_timeout=${START_TIMEOUT:-240}
-	(cd "$KIT" && RUN=$RUN START_TIMEOUT=$start_timeout timeout -k 5 $((start_timeout + 120)) \
-		./uml/start-topology.sh ${TOPOLOGY:+"$TOPOLOGY"}) >> "$log" 2>&1 < /dev/null || rc=$?
-	if [ "$rc" != 0 ]; then
-		echo "start-topology.sh failed (exit $rc)"
-		return 1
-	fi
-	# Every guest must have run its start commands (uml/guest/init.sh).
+	START_TIMEOUT=${START_TIMEOUT:-240} run_up "${TOPOLOGY:-}" "$log" || return 1
 	for guest in $(phase_guests); do
 		ready=$(cat "$STATE/$guest/ready" 2> /dev/null || true)
 		if [ "$ready" != ok ]; then
@@ -51,14 +44,7 @@ phase_start()
 # phase_stop LOG: halt the guests (clean shutdown) and remove the netns.
 phase_stop()
 {
-	local log=$1 rc=0
-
-	echo "# RUN=$RUN ./uml/stop-topology.sh" >> "$log"
-	(cd "$KIT" && RUN=$RUN KEEP=1 timeout -k 5 "${STOP_TIMEOUT:-120}" ./uml/stop-topology.sh) >> "$log" 2>&1 < /dev/null || rc=$?
-	if [ "$rc" != 0 ]; then
-		echo "stop-topology.sh failed (exit $rc)"
-		return 1
-	fi
+	run_down "$1"
 }
 
 # Guests of the run: every state subdirectory with a console log.

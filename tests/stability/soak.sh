@@ -85,7 +85,7 @@ cleanup()
 		wait "$pid" 2> /dev/null || true
 	done
 	if [ "$OWN_RUN" = 1 ]; then
-		"$KIT/uml/stop-topology.sh" > "$OUTDIR/stop.log" 2>&1 || true
+		run_down "$OUTDIR/stop.log" > /dev/null || true
 	else
 		ex relay sh -c 'cd /proc/net/relay && echo "del tcp 8080" > rules; echo "del udp 5353" > rules' > /dev/null 2>&1 || true
 	fi
@@ -95,7 +95,7 @@ trap 'exit 130' INT TERM
 
 if [ "$OWN_RUN" = 1 ]; then
 	echo "soak: starting topology $RUN"
-	"$KIT/uml/start-topology.sh" "$KIT/tests/stability/stability.topo" > "$OUTDIR/start.log" 2>&1 ||
+	run_up "$KIT/tests/stability/stability.topo" "$OUTDIR/start.log" > /dev/null ||
 		rk_die "start-topology.sh failed (see $OUTDIR/start.log)"
 fi
 ex relay test -e /proc/net/relay/rules || rk_die "the relay is not loaded in run $RUN"
