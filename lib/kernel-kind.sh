@@ -35,8 +35,8 @@ kernel_kind_built() {
 # kernel_image KIND: the UML binary, or the bzImage for QEMU guests.
 kernel_image() {
 	case $1 in
-	debug | release) printf '%s/build/uml-%s/linux\n' "$KIT" "$1" ;;
-	x86) printf '%s/build/x86/arch/x86/boot/bzImage\n' "$KIT" ;;
+	debug | release) printf '%s/linux\n' "$(kernel_dir "$1")" ;;
+	x86) printf '%s/arch/x86/boot/bzImage\n' "$(kernel_dir x86)" ;;
 	stock) printf '%s\n' /usr/bin/linux.uml ;;
 	/*) printf '%s\n' "$1" ;;
 	*) printf '%s/%s\n' "$KIT" "$1" ;;
