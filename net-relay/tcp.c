@@ -721,8 +721,12 @@ void nrelay_tcp_net_init(struct nrelay_net *rn)
 	INIT_LIST_HEAD(&rn->conns);
 	atomic_set(&rn->tcp_active, 0);
 	init_waitqueue_head(&rn->conns_wait);
-	/* Deferrable: an idle CPU is not woken to look for timeouts. */
-	INIT_DEFERRABLE_WORK(&rn->tcp_gc, nrelay_tcp_gc);
+	/* Not deferrable: a deferrable timer waits for its CPU to wake for
+	 * something else, and on an idle SMP guest a connect outlived
+	 * tcp_connect_timeout by over 20 s. The sweep runs only while TCP
+	 * rules exist (nrelay_engage()).
+	 */
+	INIT_DELAYED_WORK(&rn->tcp_gc, nrelay_tcp_gc);
 }
 
 static const char *nrelay_conn_state(const struct nrelay_conn *conn)

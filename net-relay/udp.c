@@ -681,8 +681,10 @@ bool nrelay_udp_listen_local(struct net *net, const struct nrelay_addr *a)
 
 void nrelay_udp_net_init(struct nrelay_net *rn)
 {
-	/* Deferrable: an idle CPU is not woken to expire mappings. */
-	INIT_DEFERRABLE_WORK(&rn->udp_gc, nrelay_udp_gc);
+	/* Not deferrable, as the TCP sweep: mappings expire on time. The
+	 * sweep runs only while UDP rules exist (nrelay_engage()).
+	 */
+	INIT_DELAYED_WORK(&rn->udp_gc, nrelay_udp_gc);
 }
 
 /**
