@@ -41,7 +41,7 @@ help:
 	@echo '  checkpatch      checkpatch.pl --strict on net/relay and dist/'
 	@echo '  rootfs agent    guest root file system, guest exec agent'
 	@echo '  run stop        start/stop the demo topology (uml/demo.sh; TOPO=x86: x86_64 relay)'
-	@echo '  test            the test suite (tests/run.sh; TEST_JOBS=N topologies at once, default auto)'
+	@echo '  test            the test suite (tests/run.sh; TEST_JOBS=N|auto: in lanes, N UML topologies at once)'
 	@echo '  check           the quick subset of the suite, for the edit loop'
 	@echo '  mutants         plant the bugs of tests/mutants/, each must fail its tests (MUTANTS=03 ...)'
 	@echo '  reload          rebuild and reload net_relay.ko in the running relay guest'
@@ -107,8 +107,11 @@ stop:
 # not at all) in the background while the UML tests run
 # (tests/lib/prebuild.sh).
 # TEST_JOBS=N: UML topologies at once (tests/run.sh -j: lanes beside the host
-# and x86 ones; auto: from the cores and the memory).
-TEST_JOBS ?= auto
+# and x86 ones; auto: from the cores and the memory). One lane by default,
+# the suite's proven way, until the x86 group is as steady in lanes: in 4
+# runs in lanes it failed twice, on a defect since fixed and on a relay
+# that missed a refused connect (docs/testing.md).
+TEST_JOBS ?= 1
 test: deps agent
 	@$(call prepare,$(KIT)/uml/topology/test.topo)
 	$(KIT)/tests/run.sh -j $(TEST_JOBS)
@@ -116,7 +119,7 @@ test: deps agent
 # The edit loop's subset: the tests marked "# relaykit-test: quick".
 check: deps agent
 	@$(call prepare,$(KIT)/uml/topology/test.topo)
-	$(KIT)/tests/run.sh -j $(TEST_JOBS) --quick
+	$(KIT)/tests/run.sh -j auto --quick
 
 # Mutation proof of the suite (tests/mutants.sh, docs/testing.md): each
 # mutant is a module built against the debug kernel; MUTANTS= picks some.
