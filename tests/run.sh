@@ -219,6 +219,9 @@ run_test()
 		return 0
 	fi
 	if [ "$guests" = 1 ] && [ "$TOPO_UP" = 1 ]; then
+		if [ "$rc" != 0 ] && [ "$rc" != "$RK_SKIP_RC" ]; then
+			phase_postmortem "$log.postmortem"
+		fi
 		kreason=$(klog_check "$log") || true
 		# Detector tests (expect_kernel_report) pass only when the check
 		# finds the report they provoked, and nothing else: any finding

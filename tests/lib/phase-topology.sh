@@ -119,3 +119,32 @@ phase_diagnose()
 	} >> "$log"
 	echo "guest $guest stopped answering ($host)"
 }
+
+# phase_postmortem FILE: after a failed test, what the network saw, in
+# FILE: the links of the run's netns (a bridge port or tap that dropped),
+# and per guest its interfaces, its IP/UDP/TCP counters and net/relay's
+# counts and relays. A datagram or segment lost between guests
+# shows as a count that does not match on the two sides of a link.
+phase_postmortem()
+{
+	local file=$1 guest ns=''
+
+	[ -r "$STATE/netns" ] && read -r ns < "$STATE/netns"
+	{
+		if [ -n "$ns" ]; then
+			echo "# post-mortem: links of netns $ns:"
+			ip netns exec "$ns" cat /proc/net/dev 2>&1 | sed 's/^/#   /'
+		fi
+		for guest in $(phase_guests); do
+			echo "# post-mortem: guest $guest:"
+			# shellcheck disable=SC2016 # expanded by the guest's shell
+			(cd "$KIT" && RUN=$RUN ./uml/exec.sh -t 20 "$guest" sh -c '
+				cat /proc/net/dev /proc/net/snmp
+				[ -r /proc/net/relay/stats ] || exit 0
+				echo "/proc/net/relay/stats (counts not 0):"
+				grep -v " 0\$" /proc/net/relay/stats
+				echo "/proc/net/relay/conns:"
+				cat /proc/net/relay/conns') 2>&1 | sed 's/^/#   /'
+		done
+	} > "$file"
+}

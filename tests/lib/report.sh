@@ -91,6 +91,8 @@ report_summary()
 	for i in "${FAILED_LOGS[@]}"; do
 		echo "--- ${i%%|*}: last 20 lines of $(relpath "${i#*|}")"
 		tail -n 20 "${i#*|}"
+		# A failure in a topology: what the network saw (phase_postmortem).
+		[ ! -s "${i#*|}.postmortem" ] || cat "${i#*|}.postmortem"
 	done
 	if [ "$SKIPPED" -gt 0 ]; then
 		echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
