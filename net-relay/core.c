@@ -58,15 +58,34 @@ struct nrelay_net *nrelay_pernet(struct net *net)
 	return net_generic(net, nrelay_net_id);
 }
 
-/* Two rules clash when one would take the other's packets. */
+/* Two rules clash when one would take the other's packets: on one port,
+ * a wildcard of both families (AF_UNSPEC) clashes with every rule, a
+ * family's wildcard with that family's rules.
+ */
 static bool nrelay_rule_clash(const struct nrelay_rule *r,
 			      const struct nrelay_cmd *cmd)
 {
 	if (r->proto != cmd->proto || r->listen.port != cmd->listen.port)
 		return false;
+	if (r->listen.family == AF_UNSPEC || cmd->listen.family == AF_UNSPEC)
+		return true;
+	if (r->listen.family != cmd->listen.family)
+		return false;
 	return nrelay_addr_is_any(&r->listen) ||
 	       nrelay_addr_is_any(&cmd->listen) ||
 	       nrelay_addr_equal(&r->listen, &cmd->listen);
+}
+
+/* What "del PROTO PORT" names: the wildcards of both families. */
+static bool nrelay_rule_deleted(const struct nrelay_rule *r,
+				const struct nrelay_cmd *cmd)
+{
+	if (r->proto != cmd->proto)
+		return false;
+	if (cmd->listen.family == AF_UNSPEC)
+		return r->listen.port == cmd->listen.port &&
+		       nrelay_addr_is_any(&r->listen);
+	return nrelay_addr_equal(&r->listen, &cmd->listen);
 }
 
 static struct nrelay_rule *nrelay_rule_find(struct nrelay_net *rn,
@@ -204,7 +223,7 @@ static void nrelay_rules_flush(struct nrelay_net *rn)
  */
 int nrelay_exec(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 {
-	struct nrelay_rule *r;
+	struct nrelay_rule *r, *tmp;
 	int err = 0;
 
 	mutex_lock(&rn->lock);
@@ -213,11 +232,13 @@ int nrelay_exec(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 		err = nrelay_rule_add(rn, cmd);
 		break;
 	case NRELAY_CMD_DEL:
-		r = nrelay_rule_find(rn, cmd->proto, &cmd->listen);
-		if (r)
+		err = -ENOENT;
+		list_for_each_entry_safe(r, tmp, &rn->rules, node) {
+			if (!nrelay_rule_deleted(r, cmd))
+				continue;
 			nrelay_rule_del(rn, r);
-		else
-			err = -ENOENT;
+			err = 0;
+		}
 		break;
 	case NRELAY_CMD_FLUSH:
 		nrelay_rules_flush(rn);

@@ -133,6 +133,58 @@ static void nrelay_test_exec_add_del(struct kunit *test)
 	nrelay_test_rn_del(test, rn);
 }
 
+/* The wildcard of both families clashes with every rule on its port; a
+ * family's wildcard or address only with rules of its family. A port
+ * alone deletes the wildcards of both.
+ */
+static void nrelay_test_exec_families(struct kunit *test)
+{
+	struct nrelay_net *rn = nrelay_test_rn_new(test);
+
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn, "add tcp 80 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, -EEXIST,
+			nrelay_test_exec(test, rn, "add tcp *:80 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, -EADDRINUSE,
+			nrelay_test_exec(test, rn,
+					 "add tcp 0.0.0.0:80 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, -EADDRINUSE,
+			nrelay_test_exec(test, rn,
+					 "add tcp [2001:db8:1::1]:80 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, 0, nrelay_test_exec(test, rn, "del tcp 80"));
+
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn,
+					 "add tcp 0.0.0.0:80 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn,
+					 "add tcp [2001:db8:1::1]:80 [2001:db8:2::2]:80"));
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn, "add tcp [::]:81 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, -EADDRINUSE,
+			nrelay_test_exec(test, rn,
+					 "add tcp [2001:db8:1::1]:81 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn, "add tcp 192.0.2.1:81 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, -EADDRINUSE,
+			nrelay_test_exec(test, rn, "add tcp 80 198.51.100.2:80"));
+	KUNIT_EXPECT_EQ(test, (int)list_count_nodes(&rn->rules), 4);
+
+	/* "del tcp 81" takes [::]:81, not 192.0.2.1:81; "del tcp 80" takes
+	 * 0.0.0.0:80, not the IPv6 address's rule.
+	 */
+	KUNIT_EXPECT_EQ(test, 0, nrelay_test_exec(test, rn, "del tcp 81"));
+	KUNIT_EXPECT_EQ(test, 0, nrelay_test_exec(test, rn, "del tcp 80"));
+	KUNIT_EXPECT_EQ(test, (int)list_count_nodes(&rn->rules), 2);
+	KUNIT_EXPECT_EQ(test, -ENOENT, nrelay_test_exec(test, rn, "del tcp *:80"));
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn, "del tcp [2001:db8:1::1]:80"));
+	KUNIT_EXPECT_EQ(test, 0,
+			nrelay_test_exec(test, rn, "del tcp 192.0.2.1:81"));
+	KUNIT_EXPECT_TRUE(test, list_empty(&rn->rules));
+	nrelay_test_rn_del(test, rn);
+}
+
 /* Deleting a UDP rule drops its mappings and no others. */
 static void nrelay_test_exec_del_udp_maps(struct kunit *test)
 {
@@ -267,6 +319,7 @@ static void nrelay_test_seq_show(struct kunit *test)
 
 static struct kunit_case nrelay_core_cases[] = {
 	KUNIT_CASE(nrelay_test_exec_add_del),
+	KUNIT_CASE(nrelay_test_exec_families),
 	KUNIT_CASE(nrelay_test_exec_del_udp_maps),
 	KUNIT_CASE(nrelay_test_exec_max_rules),
 	KUNIT_CASE(nrelay_test_start_stop_idempotent),

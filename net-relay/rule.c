@@ -30,21 +30,25 @@ bool nrelay_addr_equal(const struct nrelay_addr *a, const struct nrelay_addr *b)
 		return false;
 	if (a->family == AF_INET6)
 		return ipv6_addr_equal(&a->ip6, &b->ip6);
-	return a->ip == b->ip;
+	return a->family == AF_UNSPEC || a->ip == b->ip;
 }
 
+/* The wildcard of its family; AF_UNSPEC is the wildcard of both. */
 bool nrelay_addr_is_any(const struct nrelay_addr *a)
 {
 	if (a->family == AF_INET6)
 		return ipv6_addr_any(&a->ip6);
-	return a->ip == htonl(INADDR_ANY);
+	return a->family == AF_UNSPEC || a->ip == htonl(INADDR_ANY);
 }
 
+/* AF_UNSPEC, the wildcard of both families, is IPv6's: a socket bound
+ * to [::] without IPV6_V6ONLY takes IPv4 too.
+ */
 int nrelay_addr_to_sockaddr(const struct nrelay_addr *a,
 			    struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET6) {
+	if (a->family != AF_INET) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
 		sin6->sin6_family = AF_INET6;
@@ -72,6 +76,11 @@ void nrelay_addr_from_sockaddr(struct nrelay_addr *a,
 
 		a->port = sin6->sin6_port;
 		a->ip6 = sin6->sin6_addr;
+		/* An IPv4 peer of a socket of both families is IPv4. */
+		if (ipv6_addr_v4mapped(&a->ip6)) {
+			a->family = AF_INET;
+			a->ip = sin6->sin6_addr.s6_addr32[3];
+		}
 	} else {
 		const struct sockaddr_in *sin = (const void *)ss;
 
@@ -86,6 +95,8 @@ int nrelay_addr_print(char *buf, size_t size, const struct nrelay_addr *a)
 	if (a->family == AF_INET6)
 		return scnprintf(buf, size, "[%pI6c]:%u", &a->ip6,
 				 ntohs(a->port));
+	if (a->family == AF_UNSPEC)
+		return scnprintf(buf, size, "*:%u", ntohs(a->port));
 	return scnprintf(buf, size, "%pI4:%u", &a->ip, ntohs(a->port));
 }
 
@@ -100,50 +111,85 @@ static int nrelay_port_parse(const char *s, __be16 *port)
 	return 0;
 }
 
-/* Parse "IP:PORT", or "PORT" alone when @port_only is allowed (then the
- * address is the IPv4 wildcard). "[IPV6]:PORT" is recognised so that the
- * caller can say IPv6 is not supported yet rather than "bad syntax".
+/* "[IPV6]": the address between the brackets, which end at @end. */
+static int nrelay_ip6_parse(const char *s, const char *end,
+			    struct nrelay_addr *a, const char **why)
+{
+	const char *stop;
+
+	if (memchr(s, '%', end - s)) {
+		*why = "IPv6 addresses with a scope (link-local) are not supported";
+		return -EINVAL;
+	}
+	if (!in6_pton(s, end - s, a->ip6.s6_addr, -1, &stop) || stop != end) {
+		*why = "bad IPv6 address";
+		return -EINVAL;
+	}
+	/* One way to say each address: IPv4 ones as a.b.c.d. */
+	if (ipv6_addr_v4mapped(&a->ip6)) {
+		*why = "write an IPv4-mapped address as IPv4";
+		return -EINVAL;
+	}
+	if (ipv6_addr_type(&a->ip6) & IPV6_ADDR_LINKLOCAL) {
+		*why = "IPv6 addresses with a scope (link-local) are not supported";
+		return -EINVAL;
+	}
+	a->family = AF_INET6;
+	return 0;
+}
+
+/* The address of "ADDRESS:PORT", before @colon: "IPV4", "[IPV6]" or,
+ * when @port_only is allowed, "*" or nothing (no @colon): the wildcard of
+ * both families, AF_UNSPEC.
+ */
+static int nrelay_host_parse(const char *s, const char *colon, bool port_only,
+			     struct nrelay_addr *a, const char **why)
+{
+	struct in6_addr ip6;
+	const char *end;
+
+	if (!colon || (port_only && colon == s + 1 && *s == '*')) {
+		if (port_only)
+			return 0;
+		*why = "expected ADDRESS:PORT";
+		return -EINVAL;
+	}
+	if (*s == '[') {
+		end = strchr(s, ']');
+		if (!end || end + 1 != colon) {
+			*why = "expected [IPV6]:PORT";
+			return -EINVAL;
+		}
+		return nrelay_ip6_parse(s + 1, end, a, why);
+	}
+	if (in4_pton(s, colon - s, (u8 *)&a->ip, -1, &end) && end == colon) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (strchr(s, ':') == colon)
+		*why = "bad IPv4 address";
+	else if (in6_pton(s, colon - s, (u8 *)&ip6, -1, &end) && end == colon)
+		*why = "IPv6 addresses go in brackets: [IPV6]:PORT";
+	else
+		*why = "bad address";
+	return -EINVAL;
+}
+
+/* Parse "IPV4:PORT", "[IPV6]:PORT" or, when @port_only is allowed,
+ * "PORT" or "*:PORT".
  */
 static int nrelay_endpoint_parse(const char *s, bool port_only,
 				 struct nrelay_addr *a, const char **why)
 {
-	const char *colon, *end;
+	const char *colon = strrchr(s, ':');
+	int err;
 
 	memset(a, 0, sizeof(*a));
-	a->family = AF_INET;
-
-	if (*s == '[') {
-		*why = "IPv6 addresses are not supported yet";
-		return -EAFNOSUPPORT;
-	}
-	colon = strrchr(s, ':');
-	if (!colon) {
-		if (!port_only) {
-			*why = "expected ADDRESS:PORT";
-			return -EINVAL;
-		}
-		if (nrelay_port_parse(s, &a->port)) {
-			*why = "bad port (expected 1-65535)";
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (strchr(s, ':') != colon) {
-		struct in6_addr ip6;
-
-		if (in6_pton(s, colon - s, (u8 *)&ip6, -1, &end) &&
-		    end == colon) {
-			*why = "IPv6 addresses are not supported yet";
-			return -EAFNOSUPPORT;
-		}
-		*why = "bad address";
-		return -EINVAL;
-	}
-	if (!in4_pton(s, colon - s, (u8 *)&a->ip, -1, &end) || end != colon) {
-		*why = "bad IPv4 address";
-		return -EINVAL;
-	}
-	if (nrelay_port_parse(colon + 1, &a->port)) {
+	a->family = AF_UNSPEC;
+	err = nrelay_host_parse(s, colon, port_only, a, why);
+	if (err)
+		return err;
+	if (nrelay_port_parse(colon ? colon + 1 : s, &a->port)) {
 		*why = "bad port (expected 1-65535)";
 		return -EINVAL;
 	}
@@ -192,6 +238,24 @@ static int nrelay_proto_parse(const char *s, enum nrelay_proto *proto,
 	}
 	*why = "protocol must be tcp or udp";
 	return -EINVAL;
+}
+
+/* A UDP rule rewrites addresses within one family: its wildcard is the
+ * backend's family's.
+ */
+static int nrelay_udp_cmd_check(struct nrelay_cmd *cmd, const char **why)
+{
+	if (cmd->listen.family == AF_UNSPEC)
+		cmd->listen.family = cmd->backend.family;
+	if (cmd->listen.family != cmd->backend.family) {
+		*why = "a UDP rule relays within one family";
+		return -EINVAL;
+	}
+	if (cmd->backend.family == AF_INET6) {
+		*why = "UDP over IPv6 is not supported yet";
+		return -EAFNOSUPPORT;
+	}
+	return 0;
 }
 
 static bool nrelay_is_text(const char *buf)
@@ -270,12 +334,13 @@ int nrelay_cmd_parse(const char *buf, struct nrelay_cmd *cmd, const char **why)
 		*why = "backend address must not be the wildcard";
 		return -EINVAL;
 	}
-	return 0;
+	return cmd->proto == NRELAY_UDP ? nrelay_udp_cmd_check(cmd, why) : 0;
 }
 
 /**
  * nrelay_boot_rule_parse - parse one rule of the net_relay.rules= parameter
- * @s: "PROTO:[LISTEN_IP:]PORT:BACKEND_IP:BACKEND_PORT"
+ * @s: "PROTO:[LISTEN:]PORT:BACKEND:BACKEND_PORT", IPv6 addresses in
+ *     brackets as in /proc: "tcp:80:[2001:db8::2]:80"
  * @cmd: result, an add command
  * @why: on error, what is wrong
  *
@@ -294,10 +359,24 @@ int nrelay_boot_rule_parse(const char *s, struct nrelay_cmd *cmd,
 		*why = "rule too long";
 		return -EINVAL;
 	}
-	p = line;
-	while (p && n < ARRAY_SIZE(f))
-		f[n++] = strsep(&p, ":");
-	if (p || n < 4) {
+	/* Fields end at a colon, except within an IPv6 address's brackets. */
+	f[n++] = line;
+	for (p = line; *p; p++) {
+		if (*p == '[') {
+			p += strcspn(p, "]");
+			if (!*p)
+				break;
+		}
+		if (*p != ':')
+			continue;
+		if (n == ARRAY_SIZE(f)) {
+			n++;
+			break;
+		}
+		*p = '\0';
+		f[n++] = p + 1;
+	}
+	if (n > ARRAY_SIZE(f) || n < 4) {
 		*why = "expected proto:[ip:]port:backend_ip:backend_port";
 		return -EINVAL;
 	}

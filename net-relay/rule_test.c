@@ -23,8 +23,9 @@ static void nrelay_test_parse_add_tcp(struct kunit *test)
 					 &cmd, &why));
 	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_ADD);
 	KUNIT_EXPECT_EQ(test, cmd.proto, NRELAY_TCP);
-	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_INET);
-	KUNIT_EXPECT_EQ(test, ntohl(cmd.listen.ip), INADDR_ANY);
+	/* A port alone: every local address of both families. */
+	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_UNSPEC);
+	KUNIT_EXPECT_TRUE(test, nrelay_addr_is_any(&cmd.listen));
 	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 80);
 	KUNIT_EXPECT_EQ(test, ntohl(cmd.backend.ip), ntohl(ip4("198.51.100.2")));
 	KUNIT_EXPECT_EQ(test, ntohs(cmd.backend.port), 8080);
@@ -88,15 +89,37 @@ static void nrelay_test_parse_errors(struct kunit *test)
 
 static void nrelay_test_parse_ipv6(struct kunit *test)
 {
+	struct nrelay_addr backend = nrelay_test_addr6("2001:db8:2::2", 8080);
 	struct nrelay_cmd cmd;
 	const char *why;
 
-	KUNIT_EXPECT_EQ(test, -EAFNOSUPPORT,
-			nrelay_cmd_parse("add tcp [::1]:80 198.51.100.2:80",
+	KUNIT_ASSERT_EQ(test, 0,
+			nrelay_cmd_parse("add tcp [2001:db8:1::1]:80 [2001:db8:2::2]:8080",
 					 &cmd, &why));
-	KUNIT_EXPECT_EQ(test, -EAFNOSUPPORT,
-			nrelay_cmd_parse("add tcp 80 2001:db8::1:80",
+	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_INET6);
+	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 80);
+	KUNIT_EXPECT_TRUE(test, nrelay_addr_equal(&cmd.backend, &backend));
+
+	/* Across families: TCP is terminated, either side may be either. */
+	KUNIT_ASSERT_EQ(test, 0,
+			nrelay_cmd_parse("add tcp 80 [2001:db8:2::2]:80",
 					 &cmd, &why));
+	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_UNSPEC);
+	KUNIT_ASSERT_EQ(test, 0,
+			nrelay_cmd_parse("add tcp [::]:80 198.51.100.2:80",
+					 &cmd, &why));
+	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_INET6);
+	KUNIT_EXPECT_TRUE(test, nrelay_addr_is_any(&cmd.listen));
+	KUNIT_ASSERT_EQ(test, 0, nrelay_cmd_parse("del tcp *:80", &cmd, &why));
+	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_UNSPEC);
+	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 80);
+
+	/* UDP's port-only wildcard is the backend's family's. */
+	KUNIT_ASSERT_EQ(test, 0,
+			nrelay_cmd_parse("add udp *:53 198.51.100.2:53",
+					 &cmd, &why));
+	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_INET);
+	KUNIT_EXPECT_TRUE(test, nrelay_addr_is_any(&cmd.listen));
 }
 
 static void nrelay_test_boot_rules(struct kunit *test)
@@ -117,6 +140,20 @@ static void nrelay_test_boot_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cmd.proto, NRELAY_UDP);
 	KUNIT_EXPECT_EQ(test, ntohl(cmd.listen.ip), ntohl(ip4("192.0.2.1")));
 
+	KUNIT_ASSERT_EQ(test, 0,
+			nrelay_boot_rule_parse("tcp:[2001:db8:1::1]:80:[2001:db8:2::2]:8080",
+					       &cmd, &why));
+	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_INET6);
+	KUNIT_EXPECT_EQ(test, ntohs(cmd.backend.port), 8080);
+	KUNIT_ASSERT_EQ(test, 0,
+			nrelay_boot_rule_parse("tcp:80:[2001:db8:2::2]:80",
+					       &cmd, &why));
+	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_UNSPEC);
+	KUNIT_EXPECT_EQ(test, cmd.backend.family, AF_INET6);
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			nrelay_boot_rule_parse("tcp:80:[2001:db8:2::2:80",
+					       &cmd, &why));
+
 	KUNIT_EXPECT_EQ(test, -EINVAL,
 			nrelay_boot_rule_parse("tcp:80", &cmd, &why));
 	KUNIT_EXPECT_EQ(test, -EINVAL,
@@ -135,6 +172,11 @@ static void nrelay_test_addr_print(struct kunit *test)
 
 	nrelay_addr_print(buf, sizeof(buf), &a);
 	KUNIT_EXPECT_STREQ(test, buf, "192.0.2.1:53");
+	/* The wildcard of both families, as ss(8) shows a dual socket. */
+	a.family = AF_UNSPEC;
+	a.ip = 0;
+	nrelay_addr_print(buf, sizeof(buf), &a);
+	KUNIT_EXPECT_STREQ(test, buf, "*:53");
 }
 
 /* Every syntax error names its cause: one input per branch of the parser. */
@@ -165,12 +207,30 @@ static void nrelay_test_parse_why(struct kunit *test)
 		{ "add TCP 80 1.2.3.4:80", -EINVAL,
 		  "protocol must be tcp or udp" },
 		{ "del icmp 80", -EINVAL, "protocol must be tcp or udp" },
-		{ "add tcp [::1]:80 1.2.3.4:80", -EAFNOSUPPORT,
-		  "IPv6 addresses are not supported yet" },
-		{ "add tcp 80 [2001:db8::1]:80", -EAFNOSUPPORT,
-		  "IPv6 addresses are not supported yet" },
-		{ "add udp 2001:db8::1:53 1.2.3.4:53", -EAFNOSUPPORT,
-		  "IPv6 addresses are not supported yet" },
+		{ "add udp 2001:db8::1:53 1.2.3.4:53", -EINVAL,
+		  "IPv6 addresses go in brackets: [IPV6]:PORT" },
+		{ "add tcp 80 [2001:db8::1]", -EINVAL, "expected [IPV6]:PORT" },
+		{ "add tcp 80 [2001:db8::1:80", -EINVAL,
+		  "expected [IPV6]:PORT" },
+		{ "add tcp [2001:db8::1]x:80 1.2.3.4:80", -EINVAL,
+		  "expected [IPV6]:PORT" },
+		{ "add tcp 80 [2001:db8::g]:80", -EINVAL, "bad IPv6 address" },
+		{ "add tcp 80 [1.2.3.4]:80", -EINVAL, "bad IPv6 address" },
+		{ "add tcp 80 [::ffff:1.2.3.4]:80", -EINVAL,
+		  "write an IPv4-mapped address as IPv4" },
+		{ "add tcp 80 [fe80::1%eth1]:80", -EINVAL,
+		  "IPv6 addresses with a scope (link-local) are not supported" },
+		{ "add tcp 80 [fe80::1]:80", -EINVAL,
+		  "IPv6 addresses with a scope (link-local) are not supported" },
+		{ "add tcp 80 [::]:80", -EINVAL,
+		  "backend address must not be the wildcard" },
+		{ "add tcp 80 *:80", -EINVAL, "bad IPv4 address" },
+		{ "add udp 192.0.2.1:53 [2001:db8::2]:53", -EINVAL,
+		  "a UDP rule relays within one family" },
+		{ "add udp [2001:db8::1]:53 198.51.100.2:53", -EINVAL,
+		  "a UDP rule relays within one family" },
+		{ "add udp 53 [2001:db8::2]:53", -EAFNOSUPPORT,
+		  "UDP over IPv6 is not supported yet" },
 		{ "add tcp 80 1.2.3.4", -EINVAL, "expected ADDRESS:PORT" },
 		{ "add tcp 80 backend", -EINVAL, "expected ADDRESS:PORT" },
 		{ "add tcp 0 1.2.3.4:80", -EINVAL,

@@ -587,21 +587,38 @@ static void nrelay_listen_data_ready(struct sock *sk)
  *
  * Return: 0 or -errno (-EADDRINUSE, -EADDRNOTAVAIL...).
  */
-int nrelay_tcp_listen(struct nrelay_rule *rule)
+/* The listening socket of @rule. The wildcard of both families
+ * (AF_UNSPEC) is an IPv6 socket that takes IPv4 too, whatever
+ * net.ipv6.bindv6only says, or an IPv4 one where IPv6 is off; an IPv6
+ * rule's socket takes IPv6 only, so that an IPv4 rule on its port can be
+ * there too, as nrelay_rule_clash() allows.
+ */
+static int nrelay_tcp_listen_sock(struct nrelay_rule *rule,
+				  struct socket **sockp)
 {
+	struct nrelay_addr listen = rule->listen;
 	struct sockaddr_storage ss;
 	struct socket *sock;
-	struct sock *sk;
 	int len, err;
 
-	err = sock_create_kern(rule->rn->net, rule->listen.family, SOCK_STREAM,
-			       IPPROTO_TCP, &sock);
+	err = sock_create_kern(rule->rn->net,
+			       listen.family == AF_INET ? AF_INET : AF_INET6,
+			       SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (err == -EAFNOSUPPORT && listen.family == AF_UNSPEC) {
+		listen.family = AF_INET;
+		err = sock_create_kern(rule->rn->net, AF_INET, SOCK_STREAM,
+				       IPPROTO_TCP, &sock);
+	}
 	if (err)
 		return err;
-	sk = sock->sk;
+	if (listen.family != AF_INET) {
+		lock_sock(sock->sk);
+		sock->sk->sk_ipv6only = listen.family == AF_INET6;
+		release_sock(sock->sk);
+	}
 	/* A restart must not wait for the last run's TIME_WAIT sockets. */
-	sock_set_reuseaddr(sk);
-	len = nrelay_addr_to_sockaddr(&rule->listen, &ss);
+	sock_set_reuseaddr(sock->sk);
+	len = nrelay_addr_to_sockaddr(&listen, &ss);
 	err = kernel_bind(sock, (struct sockaddr *)&ss, len);
 	if (!err)
 		err = kernel_listen(sock, NRELAY_TCP_BACKLOG);
@@ -609,6 +626,20 @@ int nrelay_tcp_listen(struct nrelay_rule *rule)
 		sock_release(sock);
 		return err;
 	}
+	*sockp = sock;
+	return 0;
+}
+
+int nrelay_tcp_listen(struct nrelay_rule *rule)
+{
+	struct socket *sock;
+	struct sock *sk;
+	int err;
+
+	err = nrelay_tcp_listen_sock(rule, &sock);
+	if (err)
+		return err;
+	sk = sock->sk;
 
 	INIT_WORK(&rule->accept_work, nrelay_accept_work);
 	rule->lsock = sock;

@@ -31,8 +31,8 @@ conns=$(gexec relay cat "$RELAY_PROC/conns")
 
 rules=$(relay_rules)
 echo "$rules"
-grep -Eq "^tcp 0\.0\.0\.0:80 $SERVER_IP:80 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" <<< "$rules" ||
-	fail "rules has no 'tcp 0.0.0.0:80 $SERVER_IP:80 active=...' line"
+grep -Eq "^tcp \*:80 $SERVER_IP:80 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" <<< "$rules" ||
+	fail "rules has no 'tcp *:80 $SERVER_IP:80 active=...' line"
 grep -Eq "^udp 0\.0\.0\.0:53 $SERVER_IP:53 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" <<< "$rules" ||
 	fail "rules has no 'udp 0.0.0.0:53 $SERVER_IP:53 active=...' line"
 

@@ -24,7 +24,9 @@ expect()
 
 expect EEXIST "add tcp 80 $SERVER_IP:80"
 expect EEXIST "add udp 53 $SERVER_IP:53"
-expect EEXIST "add tcp 0.0.0.0:80 $SERVER_IP:8080"
+expect EEXIST "add tcp *:80 $SERVER_IP:8080"
+expect EADDRINUSE "add tcp 0.0.0.0:80 $SERVER_IP:8080"
+expect EADDRINUSE "add tcp [::]:80 $SERVER_IP:8080"
 expect ENOENT "del tcp 8123"
 expect ENOENT "del udp 8123"
 expect EINVAL "add tcp 80"
@@ -35,7 +37,11 @@ expect EINVAL "add tcp 8124 300.1.2.3:80"
 expect EINVAL "add sctp 8124 $SERVER_IP:80"
 expect EINVAL "remove tcp 80"
 expect EINVAL "add tcp 8124 $SERVER_IP:80 extra"
-expect EAFNOSUPPORT "add tcp 8124 [2001:db8::1]:80"
+expect EINVAL "add tcp 8124 2001:db8::1:80"
+expect EINVAL "add tcp 8124 [fe80::1%eth1]:80"
+expect EINVAL "add udp 8124 [2001:db8::1]x:53"
+expect EINVAL "add udp 192.0.2.1:8124 [2001:db8::1]:53"
+expect EAFNOSUPPORT "add udp 8124 [2001:db8::1]:53"
 
 # A port that a user-space socket already holds.
 gsh relay 'socat TCP-LISTEN:8125,reuseaddr /dev/null & echo $! > /tmp/rk-listen.pid'

@@ -20,7 +20,7 @@ state=$(gexec relay cat "$RELAY_PROC/control")
 held_relays_ended stop
 resets=$(($(relay_stat tcp_resets) - resets0))
 ((resets >= 20)) || fail "stop ended 20 relays, tcp_resets moved by $resets"
-grep -q "^tcp 0.0.0.0:80 " <<< "$(relay_rules)" || fail "stop dropped the rules: $(relay_rules)"
+grep -q "^tcp \*:80 " <<< "$(relay_rules)" || fail "stop dropped the rules: $(relay_rules)"
 if gexec client curl -sS --max-time 5 -o /dev/null "http://$RELAY_FRONT/"; then
 	fail "a new client was served while the relay was stopped"
 fi

@@ -19,7 +19,7 @@ held_relays_ended del
 resets=$(($(relay_stat tcp_resets) - resets0))
 ((resets >= 20)) || fail "del ended 20 relays, tcp_resets moved by $resets"
 rules=$(relay_rules)
-[[ $rules != *"tcp 0.0.0.0:7 "* ]] || fail "the rule is still listed after del: $rules"
+[[ $rules != *"tcp *:7 "* ]] || fail "the rule is still listed after del: $rules"
 if gexec relay ss -tlnH | awk '$4 ~ /:7$/ { f = 1 } END { exit !f }'; then
 	fail "port 7 still listens in the relay guest after del"
 fi
