@@ -14,7 +14,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/phase-topology.sh"
 STATE=${STATE:-$KIT/run/$RUN}
 
-# Addresses of the default topology, for the tests that source this file.
+# Addresses of the default topology (IPv4 and IPv6), for the tests that
+# source this file.
 # shellcheck disable=SC2034
 {
 	CLIENT_IP=192.0.2.10
@@ -22,6 +23,10 @@ STATE=${STATE:-$KIT/run/$RUN}
 	RELAY_FRONT=192.0.2.1
 	RELAY_BACK=198.51.100.1
 	SERVER_IP=198.51.100.2
+	CLIENT_IP6=2001:db8:1::10
+	RELAY_FRONT6=2001:db8:1::1
+	RELAY_BACK6=2001:db8:2::1
+	SERVER_IP6=2001:db8:2::2
 }
 
 RELAY_PROC=/proc/net/relay

@@ -111,7 +111,12 @@ for ifc in $IFACES; do
 	ip link set "$ifc" up || { fail "cannot bring up $ifc"; continue; }
 	addrs_var="ADDRS_$ifc"
 	for addr in ${!addrs_var:-}; do
-		ip addr add "$addr" dev "$ifc" || fail "cannot add $addr to $ifc"
+		# An IPv6 address is usable at once, not after duplicate
+		# address detection: each address of a topology is unique.
+		case $addr in
+		*:*) ip addr add "$addr" dev "$ifc" nodad ;;
+		*) ip addr add "$addr" dev "$ifc" ;;
+		esac || fail "cannot add $addr to $ifc"
 	done
 done
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# dns.sh: answer for relay.test with dnsmasq on port 53 (UDP and TCP):
-#   www.relay.test  A    198.51.100.2
+# dns.sh: answer for relay.test with dnsmasq on port 53 (UDP and TCP) of
+# every IPv4 and global IPv6 address:
+#   www.relay.test  A    198.51.100.2, AAAA 2001:db8:2::2
 #   big.relay.test  TXT  4 records of 2 strings of 250 bytes: a reply of
 #                        about 2.1 kB, so UDP replies exceed the 1500-byte MTU
 # No upstream servers, no DHCP.  Queries are logged to /relaykit/run/dns.log.
@@ -50,8 +51,10 @@ txt_records()
 
 # Naming the listen addresses turns off dnsmasq's local-service default,
 # which would refuse queries from a relay on another subnet.
-mapfile -t addrs < <(ip -4 -o addr show | awk '{ sub(/\/.*/, "", $4); print $4 }')
-[ "${#addrs[@]}" -gt 0 ] || die "no IPv4 address to listen on"
+# Every IPv4 address and every global IPv6 one (a link-local address
+# would need its interface).
+mapfile -t addrs < <(ip -o addr show | awk '$3 == "inet" || ($3 == "inet6" && / scope global /) { sub(/\/.*/, "", $4); print $4 }')
+[ "${#addrs[@]}" -gt 0 ] || die "no address to listen on"
 listen=$(printf 'listen-address=%s\n' "${addrs[@]}")
 
 cat > "$CONF" <<CONF
@@ -66,7 +69,7 @@ no-hosts
 no-poll
 local=/relay.test/
 domain-needed
-host-record=www.relay.test,198.51.100.2
+host-record=www.relay.test,198.51.100.2,2001:db8:2::2
 $(txt_records)
 # Let big answers go out unfragmented by EDNS limits: the relay must carry them.
 edns-packet-max=4096

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# httpd.sh [PORT]: serve /srv/www with nginx on PORT (default 80), IPv4.
+# httpd.sh [PORT]: serve /srv/www with nginx on PORT (default 80), IPv4
+# and IPv6.
 # Tests drop their files into /srv/www (e.g. through uml/exec.sh);
 # index.html names the guest so a client can tell which server answered.
 # Log: /relaykit/run/httpd.log (errors and access log).
@@ -51,6 +52,7 @@ http {
 
 	server {
 		listen $PORT default_server;
+		listen [::]:$PORT default_server ipv6only=on;
 		root $WWW;
 		autoindex on;
 		location / {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tcp-services.sh: small TCP servers for relay tests, all logging to
-# /relaykit/run/tcp-services.log:
+# tcp-services.sh: small TCP servers for relay tests, on IPv4 and IPv6, all
+# logging to /relaykit/run/tcp-services.log:
 #   7     echo (until the client's EOF)
 #   9000  sha256sum of everything received, sent after the client's EOF
 #         (uploads and half-close)
@@ -21,7 +21,7 @@ start_socat()
 {
 	local port=$1 target=$2
 
-	setsid socat -t 60 -T 600 "TCP-LISTEN:$port,fork,reuseaddr,backlog=128" \
+	setsid socat -t 60 -T 600 "TCP6-LISTEN:$port,ipv6only=0,fork,reuseaddr,backlog=128" \
 		"$target" >> "$SERVICE_LOG" 2>&1 < /dev/null &
 	wait_listening tcp "$port" || die "socat on port $port is not listening (see $SERVICE_LOG)"
 }
