@@ -15,6 +15,7 @@
 #include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/netfilter.h>
 #include <linux/rculist.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -24,6 +25,7 @@
 #include <net/net_namespace.h>
 
 struct seq_file;
+struct sk_buff;
 struct socket;
 struct sock;
 
@@ -273,7 +275,7 @@ void nrelay_tcp_seq_unlock(struct nrelay_net *rn);
 void *nrelay_tcp_seq_next(struct nrelay_net *rn, void *v);
 void nrelay_tcp_seq_show(struct seq_file *seq, void *v);
 
-/* udp.c: the packet path */
+/* udp.c: what the families' packet paths share */
 int nrelay_udp_start(struct nrelay_net *rn);
 void nrelay_udp_stop(struct nrelay_net *rn);
 void nrelay_udp_net_init(struct nrelay_net *rn);
@@ -285,6 +287,23 @@ struct nrelay_udp_map *nrelay_udp_seq_next(struct nrelay_net *rn,
 					   unsigned int *b);
 void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn,
 			 struct nrelay_udp_map *m);
+void nrelay_untrack(struct sk_buff *skb);
+bool nrelay_is_untracked(const struct sk_buff *skb);
+unsigned int nrelay_udp_drop(struct nrelay_net *rn, enum nrelay_stat why);
+void nrelay_udp_account(struct nrelay_net *rn, struct nrelay_udp_map *m,
+			enum nrelay_dir dir, unsigned int len);
+struct nrelay_udp_map *nrelay_udp_map_get(struct nrelay_net *rn,
+					  struct nrelay_rule *rule,
+					  const struct nrelay_addr *client,
+					  const struct nrelay_addr *service,
+					  __be32 relay_ip);
+
+/* udp_ipv4.c: the packet path of IPv4 */
+#define NRELAY_UDP_HOOKS	2	/* PRE_ROUTING, POST_ROUTING */
+extern const struct nf_hook_ops nrelay_udp4_hook_ops[NRELAY_UDP_HOOKS];
+bool nrelay_udp4_port_busy(struct nrelay_net *rn,
+			   const struct nrelay_udp_map *m, __be16 port);
+bool nrelay_udp4_listen_local(struct net *net, const struct nrelay_addr *a);
 
 /* udp_table.c: the mapping table, free of packets and namespaces */
 #define NRELAY_UDP_PORT_MIN	1024
