@@ -207,7 +207,7 @@ static void nrelay_test_exec_del_udp_maps(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test,
 				      nrelay_udp_map_create(&rn->udp,
 							    r[i < 3 ? 0 : 1],
-							    &c, &service, 0,
+							    &c, &service, NULL,
 							    64, jiffies, &err));
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&r[0]->active), 3);
@@ -285,7 +285,7 @@ static void nrelay_test_seq_show(struct kunit *test)
 	rcu_read_unlock();
 
 	m = nrelay_udp_map_create(&rn->udp, nrelay_test_rule_nth(rn, 0), &c,
-				  &service, 0, 64, jiffies - HZ / 2, &err);
+				  &service, NULL, 64, jiffies - HZ / 2, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->relay.ip = ip4("198.51.100.1");
 	bucket = 0;

@@ -296,7 +296,7 @@ struct nrelay_udp_map *nrelay_udp_map_get(struct nrelay_net *rn,
 					  struct nrelay_rule *rule,
 					  const struct nrelay_addr *client,
 					  const struct nrelay_addr *service,
-					  __be32 relay_ip);
+					  const struct nrelay_addr *relay);
 
 /* udp_ipv4.c: the packet path of IPv4 */
 #define NRELAY_UDP_HOOKS	2	/* PRE_ROUTING, POST_ROUTING */
@@ -304,6 +304,17 @@ extern const struct nf_hook_ops nrelay_udp4_hook_ops[NRELAY_UDP_HOOKS];
 bool nrelay_udp4_port_busy(struct nrelay_net *rn,
 			   const struct nrelay_udp_map *m, __be16 port);
 bool nrelay_udp4_listen_local(struct net *net, const struct nrelay_addr *a);
+
+/* udp_ipv6.c: the packet path of IPv6 */
+#if IS_ENABLED(CONFIG_IPV6)
+#define NRELAY_UDP_ALL_HOOKS	(2 * NRELAY_UDP_HOOKS)
+extern const struct nf_hook_ops nrelay_udp6_hook_ops[NRELAY_UDP_HOOKS];
+bool nrelay_udp6_port_busy(struct nrelay_net *rn,
+			   const struct nrelay_udp_map *m, __be16 port);
+bool nrelay_udp6_listen_local(struct net *net, const struct nrelay_addr *a);
+#else
+#define NRELAY_UDP_ALL_HOOKS	NRELAY_UDP_HOOKS
+#endif
 
 /* udp_table.c: the mapping table, free of packets and namespaces */
 #define NRELAY_UDP_PORT_MIN	1024
@@ -324,7 +335,8 @@ nrelay_udp_lookup_reply(struct nrelay_udp_table *t,
 struct nrelay_udp_map *
 nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 		      const struct nrelay_addr *client,
-		      const struct nrelay_addr *service, __be32 relay_ip,
+		      const struct nrelay_addr *service,
+		      const struct nrelay_addr *relay,
 		      unsigned int max, unsigned long now, int *err);
 unsigned int nrelay_udp_expire(struct nrelay_udp_table *t, unsigned long now,
 			       unsigned long timeout, unsigned long unreplied,

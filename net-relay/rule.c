@@ -134,6 +134,10 @@ static int nrelay_ip6_parse(const char *s, const char *end,
 		*why = "IPv6 addresses with a scope (link-local) are not supported";
 		return -EINVAL;
 	}
+	if (!IS_ENABLED(CONFIG_IPV6)) {
+		*why = "this kernel has no IPv6";
+		return -EAFNOSUPPORT;
+	}
 	a->family = AF_INET6;
 	return 0;
 }
@@ -250,10 +254,6 @@ static int nrelay_udp_cmd_check(struct nrelay_cmd *cmd, const char **why)
 	if (cmd->listen.family != cmd->backend.family) {
 		*why = "a UDP rule relays within one family";
 		return -EINVAL;
-	}
-	if (cmd->backend.family == AF_INET6) {
-		*why = "UDP over IPv6 is not supported yet";
-		return -EAFNOSUPPORT;
 	}
 	return 0;
 }

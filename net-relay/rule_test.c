@@ -120,6 +120,11 @@ static void nrelay_test_parse_ipv6(struct kunit *test)
 					 &cmd, &why));
 	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_INET);
 	KUNIT_EXPECT_TRUE(test, nrelay_addr_is_any(&cmd.listen));
+	KUNIT_ASSERT_EQ(test, 0,
+			nrelay_cmd_parse("add udp 53 [2001:db8:2::2]:53",
+					 &cmd, &why));
+	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_INET6);
+	KUNIT_EXPECT_TRUE(test, nrelay_addr_is_any(&cmd.listen));
 }
 
 static void nrelay_test_boot_rules(struct kunit *test)
@@ -229,8 +234,6 @@ static void nrelay_test_parse_why(struct kunit *test)
 		  "a UDP rule relays within one family" },
 		{ "add udp [2001:db8::1]:53 198.51.100.2:53", -EINVAL,
 		  "a UDP rule relays within one family" },
-		{ "add udp 53 [2001:db8::2]:53", -EAFNOSUPPORT,
-		  "UDP over IPv6 is not supported yet" },
 		{ "add tcp 80 1.2.3.4", -EINVAL, "expected ADDRESS:PORT" },
 		{ "add tcp 80 backend", -EINVAL, "expected ADDRESS:PORT" },
 		{ "add tcp 0 1.2.3.4:80", -EINVAL,

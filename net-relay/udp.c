@@ -34,8 +34,8 @@
  * included, so the client learns at once that the backend refused it.
  *
  * This file has what the families share: the mappings' life (made,
- * accounted, expired), start and stop, the conns lines; udp_ipv4.c the
- * packet path of IPv4.
+ * accounted, expired), start and stop, the conns lines; udp_ipv4.c and
+ * udp_ipv6.c the packet path of each family.
  */
 
 #define pr_fmt(fmt) "net_relay: " fmt
@@ -46,6 +46,7 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 
 #include "nrelay.h"
@@ -106,7 +107,7 @@ void nrelay_udp_account(struct nrelay_net *rn, struct nrelay_udp_map *m,
  * @rule: the rule the datagram matched
  * @client: its source
  * @service: its destination
- * @relay_ip: our address towards the backend, 0 if not known yet
+ * @relay: our address towards the backend, NULL if not known yet
  *
  * Made in softirq, charged to the namespace's memory cgroup.
  *
@@ -116,13 +117,13 @@ struct nrelay_udp_map *nrelay_udp_map_get(struct nrelay_net *rn,
 					  struct nrelay_rule *rule,
 					  const struct nrelay_addr *client,
 					  const struct nrelay_addr *service,
-					  __be32 relay_ip)
+					  const struct nrelay_addr *relay)
 {
 	struct mem_cgroup *memcg = set_active_memcg(rn->memcg);
 	struct nrelay_udp_map *m;
 	int err = 0;
 
-	m = nrelay_udp_map_create(&rn->udp, rule, client, service, relay_ip,
+	m = nrelay_udp_map_create(&rn->udp, rule, client, service, relay,
 				  READ_ONCE(rn->udp_max_mappings), jiffies,
 				  &err);
 	set_active_memcg(memcg);
@@ -156,6 +157,10 @@ static bool nrelay_udp_port_busy(struct nrelay_udp_table *t,
 	list_for_each_entry_rcu(r, &rn->rules, node)
 		if (r->proto == NRELAY_UDP && r->listen.port == port)
 			return true;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (m->backend.family == AF_INET6)
+		return nrelay_udp6_port_busy(rn, m, port);
+#endif
 	return nrelay_udp4_port_busy(rn, m, port);
 }
 
@@ -188,6 +193,10 @@ static void nrelay_udp_gc(struct work_struct *work)
  */
 bool nrelay_udp_listen_local(struct net *net, const struct nrelay_addr *a)
 {
+#if IS_ENABLED(CONFIG_IPV6)
+	if (a->family == AF_INET6)
+		return nrelay_udp6_listen_local(net, a);
+#endif
 	return nrelay_udp4_listen_local(net, a);
 }
 
@@ -230,6 +239,30 @@ void nrelay_udp_net_exit(struct nrelay_net *rn)
 	nrelay_udp_table_free(&rn->udp);
 }
 
+/* Both families' defragmentation: a relayed datagram arrives whole. */
+static int nrelay_udp_defrag_enable(struct net *net)
+{
+	int err;
+
+	err = nf_defrag_ipv4_enable(net);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (!err) {
+		err = nf_defrag_ipv6_enable(net);
+		if (err)
+			nf_defrag_ipv4_disable(net);
+	}
+#endif
+	return err;
+}
+
+static void nrelay_udp_defrag_disable(struct net *net)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	nf_defrag_ipv6_disable(net);
+#endif
+	nf_defrag_ipv4_disable(net);
+}
+
 int nrelay_udp_start(struct nrelay_net *rn)
 {
 	unsigned int i;
@@ -238,26 +271,31 @@ int nrelay_udp_start(struct nrelay_net *rn)
 	err = nrelay_udp_table_setup(rn);
 	if (err)
 		return err;
-	rn->udp_hooks = kmemdup(nrelay_udp4_hook_ops,
-				sizeof(nrelay_udp4_hook_ops),
+	rn->udp_hooks = kcalloc(NRELAY_UDP_ALL_HOOKS, sizeof(*rn->udp_hooks),
 				GFP_KERNEL_ACCOUNT);
 	if (!rn->udp_hooks)
 		return -ENOMEM;
-	for (i = 0; i < ARRAY_SIZE(nrelay_udp4_hook_ops); i++)
+	memcpy(rn->udp_hooks, nrelay_udp4_hook_ops,
+	       sizeof(nrelay_udp4_hook_ops));
+#if IS_ENABLED(CONFIG_IPV6)
+	memcpy(rn->udp_hooks + NRELAY_UDP_HOOKS, nrelay_udp6_hook_ops,
+	       sizeof(nrelay_udp6_hook_ops));
+#endif
+	for (i = 0; i < NRELAY_UDP_ALL_HOOKS; i++)
 		rn->udp_hooks[i].priv = rn;
 
-	err = nf_defrag_ipv4_enable(rn->net);
+	err = nrelay_udp_defrag_enable(rn->net);
 	if (err)
 		goto err_free;
 	err = nf_register_net_hooks(rn->net, rn->udp_hooks,
-				    ARRAY_SIZE(nrelay_udp4_hook_ops));
+				    NRELAY_UDP_ALL_HOOKS);
 	if (err)
 		goto err_defrag;
 	queue_delayed_work(nrelay_wq, &rn->udp_gc, HZ / NRELAY_UDP_GC_SLICES);
 	return 0;
 
 err_defrag:
-	nf_defrag_ipv4_disable(rn->net);
+	nrelay_udp_defrag_disable(rn->net);
 err_free:
 	kfree(rn->udp_hooks);
 	rn->udp_hooks = NULL;
@@ -266,13 +304,12 @@ err_free:
 
 void nrelay_udp_stop(struct nrelay_net *rn)
 {
-	nf_unregister_net_hooks(rn->net, rn->udp_hooks,
-				ARRAY_SIZE(nrelay_udp4_hook_ops));
+	nf_unregister_net_hooks(rn->net, rn->udp_hooks, NRELAY_UDP_ALL_HOOKS);
 	/* No packet may still be in our hooks when the table is emptied. */
 	synchronize_net();
 	kfree(rn->udp_hooks);
 	rn->udp_hooks = NULL;
-	nf_defrag_ipv4_disable(rn->net);
+	nrelay_udp_defrag_disable(rn->net);
 	cancel_delayed_work_sync(&rn->udp_gc);
 	nrelay_udp_flush(&rn->udp, NULL);
 }

@@ -172,7 +172,7 @@ static unsigned int nrelay_udp_from_client(struct nrelay_net *rn,
 					   const struct nf_hook_state *state)
 {
 	unsigned int iphlen = ip_hdrlen(skb);
-	struct nrelay_addr client, service;
+	struct nrelay_addr client, service, relay;
 	struct nrelay_udp_map *m;
 	struct udphdr *uh;
 	struct iphdr *iph;
@@ -185,10 +185,12 @@ static unsigned int nrelay_udp_from_client(struct nrelay_net *rn,
 	nrelay_addr_v4(&client, iph->saddr, uh->source);
 	nrelay_addr_v4(&service, iph->daddr, uh->dest);
 	m = nrelay_udp_lookup_orig(&rn->udp, &client, &service);
-	if (!m)
-		m = nrelay_udp_map_get(rn, rule, &client, &service,
-				       nrelay_udp_route_src(rn->net,
-							    rule->backend.ip));
+	if (!m) {
+		nrelay_addr_v4(&relay, nrelay_udp_route_src(rn->net,
+							    rule->backend.ip),
+			       0);
+		m = nrelay_udp_map_get(rn, rule, &client, &service, &relay);
+	}
 	if (!m)
 		return NF_DROP;
 	/* C:c -> S:s becomes C:r -> B:b */

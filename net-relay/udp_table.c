@@ -260,7 +260,8 @@ static __be16 nrelay_udp_evict(struct nrelay_udp_table *t,
  * @rule: the UDP rule the flow matched
  * @client: the requester's address and port
  * @service: where the requester sent the datagram (relay address, port)
- * @relay_ip: our address towards the backend, or 0 if not known yet
+ * @relay: our address towards the backend (its port is ignored), or
+ *	NULL if not known yet (IPv4 learns it after routing)
  * @max: the table's size limit
  * @now: jiffies
  * @err: set on failure: -ENOSPC (table full), -EADDRNOTAVAIL (no free
@@ -275,7 +276,8 @@ static __be16 nrelay_udp_evict(struct nrelay_udp_table *t,
 struct nrelay_udp_map *
 nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 		      const struct nrelay_addr *client,
-		      const struct nrelay_addr *service, __be32 relay_ip,
+		      const struct nrelay_addr *service,
+		      const struct nrelay_addr *relay,
 		      unsigned int max, unsigned long now, int *err)
 {
 	struct nrelay_port_query q = { .t = t };
@@ -291,8 +293,10 @@ nrelay_udp_map_create(struct nrelay_udp_table *t, struct nrelay_rule *rule,
 	m->client = *client;
 	m->service = *service;
 	m->backend = rule->backend;
+	if (relay)
+		m->relay = *relay;
 	m->relay.family = rule->backend.family;
-	m->relay.ip = relay_ip;
+	m->relay.port = 0;
 	m->created = now;
 	m->last_used = now;
 	q.m = m;

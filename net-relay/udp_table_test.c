@@ -107,12 +107,12 @@ static void nrelay_test_table_insert_lookup(struct kunit *test)
 	struct nrelay_udp_map *m1, *m2, *again;
 	int err = 0;
 
-	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service, 0,
+	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service, NULL,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m1);
 	/* The client's port is kept when free... */
 	KUNIT_EXPECT_EQ(test, ntohs(m1->relay.port), 40000);
-	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c2, &tt->service, 0,
+	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c2, &tt->service, NULL,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m2);
 	/* ...and two clients with the same port get different ones. */
@@ -138,7 +138,7 @@ static void nrelay_test_table_insert_lookup(struct kunit *test)
 	rcu_read_unlock();
 
 	/* Creating an existing flow returns it. */
-	again = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service, 0,
+	again = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service, NULL,
 				      10, jiffies, &err);
 	KUNIT_EXPECT_PTR_EQ(test, again, m1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 2);
@@ -159,10 +159,10 @@ static void nrelay_test_table_two_services(struct kunit *test)
 	int err = 0;
 
 	s2.ip = ip4("192.0.2.2");
-	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
+	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, NULL,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m1);
-	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &s2, 0, 10, jiffies,
+	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &s2, NULL, 10, jiffies,
 				   &err);
 	KUNIT_ASSERT_NOT_NULL(test, m2);
 	KUNIT_EXPECT_PTR_NE(test, m1, m2);
@@ -191,12 +191,14 @@ static void nrelay_test_table_port_busy(struct kunit *test)
 {
 	struct nrelay_test_table *tt = nrelay_test_table_new(test);
 	struct nrelay_addr c = nrelay_test_client("192.0.2.10", 40000);
+	struct nrelay_addr relay_198_51_100_1 =
+		nrelay_test_client("198.51.100.1", 0);
 	struct nrelay_udp_map *m;
 	int err = 0;
 
 	tt->t.port_busy = nrelay_test_port_busy;
 	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service,
-				  ip4("198.51.100.1"), 10, jiffies, &err);
+				  &relay_198_51_100_1, 10, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_NE(test, ntohs(m->relay.port), 40000);
 	KUNIT_EXPECT_EQ(test, ntohl(m->relay.ip), ntohl(ip4("198.51.100.1")));
@@ -271,17 +273,17 @@ static void nrelay_test_table_per_source(struct kunit *test)
 		c.port = htons(40000 + i);
 		KUNIT_EXPECT_NOT_NULL(test,
 				      nrelay_udp_map_create(&tt->t, &tt->rule,
-							    &c, &tt->service, 0,
+							    &c, &tt->service, NULL,
 							    10, jiffies, &err));
 	}
 	c.port = htons(40100);
 	KUNIT_EXPECT_NULL(test, nrelay_udp_map_create(&tt->t, &tt->rule, &c,
-						      &tt->service, 0, 10,
+						      &tt->service, NULL, 10,
 						      jiffies, &err));
 	KUNIT_EXPECT_EQ(test, err, -EDQUOT);
 	KUNIT_EXPECT_NOT_NULL(test, nrelay_udp_map_create(&tt->t, &tt->rule,
 							  &other, &tt->service,
-							  0, 10, jiffies,
+							  NULL, 10, jiffies,
 							  &err));
 	KUNIT_EXPECT_EQ(test, 3U, nrelay_udp_flush(&tt->t, NULL));
 	KUNIT_EXPECT_TRUE(test, nrelay_test_sources_empty(s));
@@ -298,12 +300,12 @@ static void nrelay_test_table_limit(struct kunit *test)
 	for (i = 0; i < 5; i++) {
 		c = nrelay_test_client("192.0.2.10", 30000 + i);
 		m[i] = nrelay_udp_map_create(&tt->t, &tt->rule, &c,
-					     &tt->service, 0, 5, jiffies, &err);
+					     &tt->service, NULL, 5, jiffies, &err);
 		KUNIT_ASSERT_NOT_NULL(test, m[i]);
 	}
 	/* Full of flows that never saw a reply: one of them makes room. */
 	c = nrelay_test_client("192.0.2.10", 31000);
-	young = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
+	young = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, NULL,
 				      5, jiffies, &err);
 	KUNIT_EXPECT_NOT_NULL(test, young);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.evicted), 1);
@@ -314,13 +316,13 @@ static void nrelay_test_table_limit(struct kunit *test)
 	for (i = 0; i < 5; i++) {
 		c = nrelay_test_client("192.0.2.10", 30000 + i);
 		m[i] = nrelay_udp_map_create(&tt->t, &tt->rule, &c,
-					     &tt->service, 0, 5, jiffies, &err);
+					     &tt->service, NULL, 5, jiffies, &err);
 		KUNIT_ASSERT_NOT_NULL(test, m[i]);
 		WRITE_ONCE(m[i]->replied, true);
 	}
 	c = nrelay_test_client("192.0.2.10", 31001);
 	KUNIT_EXPECT_NULL(test, nrelay_udp_map_create(&tt->t, &tt->rule, &c,
-						      &tt->service, 0, 5, jiffies,
+						      &tt->service, NULL, 5, jiffies,
 						      &err));
 	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), 5);
@@ -338,11 +340,11 @@ static void nrelay_test_table_expire(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &tt->rule, &old,
-						    &tt->service, 0, 10,
+						    &tt->service, NULL, 10,
 						    now - 100 * HZ, &err));
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &tt->rule, &young,
-						    &tt->service, 0, 10, now,
+						    &tt->service, NULL, 10, now,
 						    &err));
 	/* A full sweep drops the mapping idle for longer than 30 s only. */
 	KUNIT_EXPECT_EQ(test, 1, nrelay_udp_expire(&tt->t, now, 30 * HZ, 30 * HZ, 64));
@@ -373,10 +375,10 @@ static void nrelay_test_table_expire_unreplied(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &tt->rule, &asked,
-						    &tt->service, 0, 10, now,
+						    &tt->service, NULL, 10, now,
 						    &err));
 	m = nrelay_udp_map_create(&tt->t, &tt->rule, &answered, &tt->service,
-				  0, 10, now, &err);
+				  NULL, 10, now, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	WRITE_ONCE(m->replied, true);
 	KUNIT_EXPECT_EQ(test, 0U, nrelay_udp_expire(&tt->t, now + 4 * HZ,
@@ -405,11 +407,11 @@ static void nrelay_test_table_flush_rule(struct kunit *test)
 	atomic_set(&other.active, 0);
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &tt->rule, &c1,
-						    &tt->service, 0, 10, jiffies,
+						    &tt->service, NULL, 10, jiffies,
 						    &err));
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &other, &c2,
-						    &tt->service, 0, 10, jiffies,
+						    &tt->service, NULL, 10, jiffies,
 						    &err));
 	KUNIT_EXPECT_EQ(test, 1, nrelay_udp_flush(&tt->t, &other));
 	KUNIT_EXPECT_EQ(test, atomic_read(&other.active), 0);
@@ -452,7 +454,7 @@ static void nrelay_test_table_one_bucket(struct kunit *test)
 
 	for (i = 0; i < 3; i++) {
 		m[i] = nrelay_udp_map_create(&tt->t, &tt->rule, &c[i],
-					     &tt->service, 0, 10, jiffies, &err);
+					     &tt->service, NULL, 10, jiffies, &err);
 		KUNIT_ASSERT_NOT_NULL(test, m[i]);
 	}
 	/* The third client's port is taken towards this backend. */
@@ -503,10 +505,10 @@ static void nrelay_test_table_ipv6(struct kunit *test)
 
 	tt->rule.backend = nrelay_test_addr6("2001:db8:1::2", 53);
 	tt->service = nrelay_test_addr6("2001:db8::1", 53);
-	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service, 0,
+	m1 = nrelay_udp_map_create(&tt->t, &tt->rule, &c1, &tt->service, NULL,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m1);
-	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c2, &tt->service, 0,
+	m2 = nrelay_udp_map_create(&tt->t, &tt->rule, &c2, &tt->service, NULL,
 				   10, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m2);
 	KUNIT_EXPECT_EQ(test, m1->relay.family, AF_INET6);
@@ -551,7 +553,7 @@ static void nrelay_test_table_ports_exhausted(struct kunit *test)
 	other->backend.port = htons(5353);
 	for (p = NRELAY_UDP_PORT_MIN; p <= NRELAY_UDP_PORT_MAX; p++) {
 		c = nrelay_test_client("192.0.2.10", p);
-		m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
+		m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, NULL,
 					  ports + 1, jiffies, &err);
 		if (!m || ntohs(m->relay.port) != p)
 			wrong++;
@@ -564,14 +566,14 @@ static void nrelay_test_table_ports_exhausted(struct kunit *test)
 	c = nrelay_test_client("192.0.2.11", 5353);
 	err = 0;
 	KUNIT_EXPECT_NULL(test, nrelay_udp_map_create(&tt->t, &tt->rule, &c,
-						      &tt->service, 0, ports + 1,
+						      &tt->service, NULL, ports + 1,
 						      jiffies, &err));
 	KUNIT_EXPECT_EQ(test, err, -EADDRNOTAVAIL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.count), (int)ports);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->rule.active), (int)ports);
 
 	/* Relay ports are per backend: another one still has them all. */
-	m = nrelay_udp_map_create(&tt->t, other, &c, &tt->service, 0, ports + 1,
+	m = nrelay_udp_map_create(&tt->t, other, &c, &tt->service, NULL, ports + 1,
 				  jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, ntohs(m->relay.port), 5353);
@@ -587,7 +589,7 @@ static void nrelay_test_table_ports_exhausted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1U, nrelay_udp_expire(&tt->t, jiffies,
 						    3000 * HZ, 3000 * HZ, 16384));
 	c = nrelay_test_client("192.0.2.11", 20000);
-	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, NULL,
 				  ports + 1, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, ntohs(m->relay.port), 20000);
@@ -597,7 +599,7 @@ static void nrelay_test_table_ports_exhausted(struct kunit *test)
 		hlist_for_each_entry(m, &tt->t.orig[p], orig_node)
 			WRITE_ONCE(m->replied, false);
 	c = nrelay_test_client("192.0.2.12", 20000);
-	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, 0,
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &c, &tt->service, NULL,
 				  ports + 1, jiffies, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tt->t.evicted), 1);
@@ -668,7 +670,7 @@ static void nrelay_test_table_expire_slices(struct kunit *test)
 		c = nrelay_test_client("192.0.2.10", 3000 + i);
 		KUNIT_ASSERT_NOT_NULL(test,
 				      nrelay_udp_map_create(&tt->t, &tt->rule,
-							    &c, &tt->service, 0,
+							    &c, &tt->service, NULL,
 							    64, now - 100 * HZ,
 							    &err));
 	}
@@ -689,9 +691,9 @@ static void nrelay_test_table_expire_slices(struct kunit *test)
 	/* A mapping idle for exactly the timeout stays; one jiffy more, not. */
 	KUNIT_ASSERT_NOT_NULL(test,
 			      nrelay_udp_map_create(&tt->t, &tt->rule, &edge,
-						    &tt->service, 0, 64,
+						    &tt->service, NULL, 64,
 						    now - 30 * HZ, &err));
-	m = nrelay_udp_map_create(&tt->t, &tt->rule, &past, &tt->service, 0, 64,
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &past, &tt->service, NULL, 64,
 				  now - 30 * HZ - 1, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	/* A slice longer than the table is one whole sweep. */
@@ -705,7 +707,7 @@ static void nrelay_test_table_expire_slices(struct kunit *test)
 						       &tt->service));
 	rcu_read_unlock();
 	/* Use renews a mapping. */
-	m = nrelay_udp_map_create(&tt->t, &tt->rule, &edge, &tt->service, 0, 64,
+	m = nrelay_udp_map_create(&tt->t, &tt->rule, &edge, &tt->service, NULL, 64,
 				  now, &err);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	WRITE_ONCE(m->last_used, now + 10 * HZ);
@@ -734,7 +736,7 @@ static void nrelay_test_table_flush_all(struct kunit *test)
 				      nrelay_udp_map_create(&tt->t,
 							    i & 1 ? other :
 							    &tt->rule,
-							    &c, &tt->service, 0,
+							    &c, &tt->service, NULL,
 							    64, jiffies, &err));
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&other->active), 3);

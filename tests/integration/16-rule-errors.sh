@@ -41,7 +41,7 @@ expect EINVAL "add tcp 8124 2001:db8::1:80"
 expect EINVAL "add tcp 8124 [fe80::1%eth1]:80"
 expect EINVAL "add udp 8124 [2001:db8::1]x:53"
 expect EINVAL "add udp 192.0.2.1:8124 [2001:db8::1]:53"
-expect EAFNOSUPPORT "add udp 8124 [2001:db8::1]:53"
+expect EADDRNOTAVAIL "add udp [2001:db8:9::9]:8124 [2001:db8::1]:53"
 
 # A port that a user-space socket already holds.
 gsh relay 'socat TCP-LISTEN:8125,reuseaddr /dev/null & echo $! > /tmp/rk-listen.pid'

@@ -4,7 +4,8 @@
 # relay-load.sh [RULE...]: make net/relay available and install rules.
 #   - insmod $NET_RELAY_KO unless /proc/net/relay exists (built in, or
 #     already loaded)
-#   - net.ipv4.ip_forward=1 (needed by the UDP relay)
+#   - net.ipv4.ip_forward=1 and net.ipv6.conf.all.forwarding=1 (the UDP
+#     relay's datagrams take the forward path)
 #   - each RULE is written as one command to /proc/net/relay/rules,
 #     e.g. "add tcp 80 198.51.100.2:80"
 # Log: /relaykit/run/relay-load.log
@@ -28,6 +29,10 @@ if [ ! -d /proc/net/relay ]; then
 fi
 
 sysctl -q -w net.ipv4.ip_forward=1 || die "cannot enable net.ipv4.ip_forward"
+if [ -d /proc/sys/net/ipv6 ]; then
+	sysctl -q -w net.ipv6.conf.all.forwarding=1 ||
+		die "cannot enable net.ipv6.conf.all.forwarding"
+fi
 
 for rule in "$@"; do
 	# One write(2) per command, as the rules file requires.
