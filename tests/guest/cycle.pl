@@ -81,7 +81,7 @@ sub module {
 		# (rules=tcp:80:198.51.100.2:80,...), the boot-rule path.
 		$params = $i % 2 ? '' : 'rules=' . join(',', map { /^add (tcp|udp) (\S+) (\S+)$/ ? "$1:$2:$3" : die "rule '$_' is no add command\n" } @rules);
 		syscall($SYS_init_module, $image, length($image), $params) == 0 or die "cycle $i: insmod: $!\n";
-		my @missing = grep { my ($p, $l) = /^add (\S+) (\S+)/; $l = ($p eq 'tcp' ? '*' : '0.0.0.0') . ":$l" unless $l =~ /:/; index(join('', get_all('rules')), "$p $l ") < 0 } @rules;
+		my @missing = grep { my ($p, $l) = /^add (\S+) (\S+)/; $l = ($p eq 'tcp' ? '*' : /\[/ ? '[::]' : '0.0.0.0') . ":$l" unless $l =~ /:/; index(join('', get_all('rules')), "$p $l ") < 0 } @rules;
 		die "cycle $i: insmod $params: rules missing: @missing\n" if $params && @missing;
 		for my $r ($params ? () : @rules) {
 			my $err = put('rules', $r);

@@ -35,6 +35,8 @@ grep -Eq "^tcp \*:80 $SERVER_IP:80 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-
 	fail "rules has no 'tcp *:80 $SERVER_IP:80 active=...' line"
 grep -Eq "^udp 0\.0\.0\.0:53 $SERVER_IP:53 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" <<< "$rules" ||
 	fail "rules has no 'udp 0.0.0.0:53 $SERVER_IP:53 active=...' line"
+grep -Eq "^udp \[::\]:53 \[$SERVER_IP6\]:53 active=[0-9]+ total=[0-9]+ up=[0-9]+ down=[0-9]+\$" <<< "$rules" ||
+	fail "rules has no 'udp [::]:53 [$SERVER_IP6]:53 active=...' line"
 
 for s in "${!RELAY_SYSCTL_DEFAULTS[@]}"; do
 	v=$(relay_sysctl_get "$s") || fail "sysctl net.relay.$s missing"

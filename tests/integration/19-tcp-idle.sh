@@ -12,5 +12,5 @@ wait_tcp_idle 60 all
 relay_conns
 relay_rules
 rules=$(relay_rules | awk '{ print $1, $2, $3 }' | sort)
-want=$(printf '%s\n' "tcp *:80 $SERVER_IP:80" "udp 0.0.0.0:53 $SERVER_IP:53" | sort)
+want=$(printf '%s\n' "tcp *:80 $SERVER_IP:80" "udp 0.0.0.0:53 $SERVER_IP:53" "udp [::]:53 [$SERVER_IP6]:53" | sort)
 [ "$rules" = "$want" ] || fail "rules are not the topology's defaults: $(echo "$rules" | tr '\n' ';')"

@@ -23,6 +23,7 @@ rule "del udp 53"
 sleep 1
 log "mappings after del: $(relay_conn_lines udp | wc -l)"
 rule "add udp 53 $SERVER_IP:53"
+rule "add udp 53 [$SERVER_IP6]:53"
 sleep 1
 if relay_is_module; then
 	out=$(gexec -t 60 relay rmmod net_relay 2>&1) || fail "rmmod net_relay while queries flow: $out"

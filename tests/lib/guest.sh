@@ -169,7 +169,7 @@ relay_sysctl_get()
 }
 
 # The default rules of the topology, restored by tests that change them.
-DEFAULT_RULES=("add tcp 80 $SERVER_IP:80" "add udp 53 $SERVER_IP:53")
+DEFAULT_RULES=("add tcp 80 $SERVER_IP:80" "add udp 53 $SERVER_IP:53" "add udp 53 [$SERVER_IP6]:53")
 
 relay_is_module()
 {
