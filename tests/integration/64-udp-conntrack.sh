@@ -4,10 +4,12 @@
 # The UDP relay behaves the same whether conntrack is in use in the relay
 # guest or not (docs/design.md, "Conntrack"):
 #  - an ICMP error the relay itself sends about a relayed datagram (here
-#    "fragmentation needed": a 1,200-byte datagram with DF set, a back link
-#    with an MTU of 1,000) reaches the client translated, so that its socket
+#    "fragmentation needed": a 1,400-byte datagram with DF set, a back link
+#    with an MTU of 1,280, IPv6's least, so that the back link keeps its
+#    IPv6 addresses) reaches the client translated, so that its socket
 #    learns the path MTU (EMSGSIZE), without conntrack and with it in use (an
-#    iptables MASQUERADE rule);
+#    iptables MASQUERADE rule); over IPv6 the same with the relay's Packet
+#    Too Big;
 #  - a CT template from the raw table (-j CT, here --ctevents; a --zone or
 #    a --helper rule makes one too: the kernels lack zones) on the relayed
 #    datagrams does not keep the relay from rewriting their source: the
@@ -28,45 +30,50 @@ trap 'gexec relay ip link set eth1 mtu 1500 || true
 # shellcheck disable=SC2016 # perl code, run in the client guest
 df_send='
 use strict;
-use IO::Socket::INET;
-use Socket qw(IPPROTO_IP MSG_DONTWAIT);
+use IO::Socket::IP;
+use Socket qw(IPPROTO_IP IPPROTO_IPV6 MSG_DONTWAIT);
 use Errno qw(EMSGSIZE EAGAIN);
 my ($host, $port, $size) = @ARGV;
-my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => "udp")
-	or die "socket: $!\n";
-# IP_MTU_DISCOVER (10) = IP_PMTUDISC_DO (2): DF set, errors reported.
-setsockopt($s, IPPROTO_IP, 10, 2) or die "IP_MTU_DISCOVER: $!\n";
+my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => "udp")
+	or die "socket: $@\n";
+# IP_MTU_DISCOVER (10), IPV6_MTU_DISCOVER (23) = IP_PMTUDISC_DO (2): DF
+# set, errors reported.
+my ($level, $opt) = $host =~ /:/ ? (IPPROTO_IPV6, 23) : (IPPROTO_IP, 10);
+setsockopt($s, $level, $opt, 2) or die "MTU_DISCOVER: $!\n";
 defined send($s, "x" x $size, 0) or die "send: $!\n";
 select(undef, undef, undef, 1);
 my $r = recv($s, my $buf, 4096, MSG_DONTWAIT);
 print defined $r ? "answered\n" : $! == EMSGSIZE ? "EMSGSIZE\n" :
 	$! == EAGAIN ? "nothing\n" : "error: $!\n";'
 
-# pmtu_learnt WHAT: a DF datagram too big for the back link; the client's
-# socket must get the relay's "fragmentation needed", translated. The
+# pmtu_learnt WHAT [ADDR]: a DF datagram to ADDR (the relay's IPv4
+# address) too big for the back link; the client's socket must get the
+# relay's "fragmentation needed" or "packet too big", translated. The
 # client forgets the path MTU learnt before.
 pmtu_learnt()
 {
 	local out
 
 	gexec client ip route flush cache
-	out=$(gexec client perl -e "$df_send" "$RELAY_FRONT" 53 1200) ||
+	gexec client ip -6 route flush cache
+	out=$(gexec client perl -e "$df_send" "${2:-$RELAY_FRONT}" 53 1400) ||
 		fail "$1: the DF datagram could not be sent: $out"
 	[ "$out" = EMSGSIZE ] ||
 		fail "$1: the client's socket got '$out', not EMSGSIZE from the relay's fragmentation-needed error"
 	log "$1: the client's socket learnt the path MTU (EMSGSIZE)"
 }
 
-gexec relay ip link set eth1 mtu 1000 || fail "cannot set the back link's MTU"
+gexec relay ip link set eth1 mtu 1280 || fail "cannot set the back link's MTU"
 translated0=$(relay_stat udp_icmp_translated)
 pmtu_learnt "without conntrack"
+pmtu_learnt "over IPv6" "$RELAY_FRONT6"
 gexec relay iptables -t nat -A "${masq[@]}" || fail "cannot add a MASQUERADE rule"
 pmtu_learnt "with conntrack (MASQUERADE)"
 translated=$(($(relay_stat udp_icmp_translated) - translated0))
-((translated >= 2)) || fail "udp_icmp_translated moved by $translated for 2 translated errors"
+((translated >= 3)) || fail "udp_icmp_translated moved by $translated for 3 translated errors"
 gexec relay iptables -t nat -D "${masq[@]}"
 gexec relay ip link set eth1 mtu 1500
 
 gexec relay iptables -t raw -A "${zone[@]}" || fail "cannot add a CT rule"
 query_from 5520 "$RELAY_FRONT" 53
-note "fragmentation needed reached the client translated, with and without conntrack; a CT template did not keep the source from being rewritten"
+note "fragmentation needed and packet too big reached the client translated, with and without conntrack; a CT template did not keep the source from being rewritten"
