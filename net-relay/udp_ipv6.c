@@ -42,15 +42,21 @@ static void nrelay_addr_v6(struct nrelay_addr *a, const struct in6_addr *ip,
 }
 
 /* The offset of the transport header of @skb after the extension headers
- * from @start on, its protocol in *@proto; -1 for a fragment (which
- * nf_defrag_ipv6 gave up on) or a malformed chain.
+ * from @start on, its protocol in *@proto; -1 for a malformed chain or a
+ * fragment: any fragment of a packet we see (nf_defrag_ipv6 gave up on
+ * it), only a later one of a datagram an ICMPv6 error quotes (@quoted:
+ * the first has the UDP header, and is what a router beyond us quotes
+ * when the datagram left us fragmented).
  */
-static int nrelay_ip6_transport(const struct sk_buff *skb, int start, u8 *proto)
+static int nrelay_ip6_transport(const struct sk_buff *skb, int start,
+				u8 *proto, bool quoted)
 {
 	__be16 frag_off;
 	int off;
 
 	off = ipv6_skip_exthdr(skb, start, proto, &frag_off);
+	if (quoted)
+		frag_off &= htons(IP6_OFFSET);
 	if (off < 0 || frag_off)
 		return -1;
 	return off;
@@ -94,8 +100,12 @@ static struct nrelay_rule *nrelay_udp6_rule_find(struct nrelay_net *rn,
 		if (r->proto != NRELAY_UDP || r->listen.family != AF_INET6 ||
 		    r->listen.port != dport)
 			continue;
+		/* Not a link-local address of ours: a client using one
+		 * has a link-local source, which is not forwarded.
+		 */
 		if (nrelay_addr_is_any(&r->listen) ?
-		    ipv6_chk_addr(rn->net, daddr, NULL, 0) :
+		    ipv6_chk_addr(rn->net, daddr, NULL, 0) &&
+		    !(ipv6_addr_type(daddr) & IPV6_ADDR_LINKLOCAL) :
 		    ipv6_addr_equal(&r->listen.ip6, daddr))
 			return r;
 	}
@@ -278,7 +288,7 @@ static unsigned int nrelay_icmp6_pull(struct sk_buff *skb, unsigned int off)
 		return 0;
 	proto = ((struct ipv6hdr *)((void *)ih + sizeof(*ih)))->nexthdr;
 	quoted = nrelay_ip6_transport(skb, inner + sizeof(struct ipv6hdr),
-				      &proto);
+				      &proto, true);
 	if (quoted < 0 || proto != IPPROTO_UDP ||
 	    !pskb_may_pull(skb, quoted + sizeof(struct udphdr)))
 		return 0;
@@ -383,7 +393,7 @@ static unsigned int nrelay_udp6_pre(void *priv, struct sk_buff *skb,
 	u8 proto = ipv6_hdr(skb)->nexthdr;
 
 	/* Defrag ran before us; a fragment here is one it gave up on. */
-	off = nrelay_ip6_transport(skb, sizeof(struct ipv6hdr), &proto);
+	off = nrelay_ip6_transport(skb, sizeof(struct ipv6hdr), &proto, false);
 	if (off < 0)
 		return NF_ACCEPT;
 	if (proto == IPPROTO_UDP)
@@ -508,7 +518,7 @@ static unsigned int nrelay_udp6_post(void *priv, struct sk_buff *skb,
 	int off;
 	u8 proto = ipv6_hdr(skb)->nexthdr;
 
-	off = nrelay_ip6_transport(skb, sizeof(struct ipv6hdr), &proto);
+	off = nrelay_ip6_transport(skb, sizeof(struct ipv6hdr), &proto, false);
 	if (off < 0)
 		return NF_ACCEPT;
 	/* Whatever conntrack state our own errors carry: see udp_ipv4.c. */

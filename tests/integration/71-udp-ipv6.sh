@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The UDP relay over IPv6 (udp_ipv6.c): the topology's rule to the
-# server's IPv6 address (udp [::]:53) answers dig and nslookup asked at the relay's IPv6 address, the
-# same answers the server gives; a TXT answer bigger than the MTU comes
+# server's IPv6 address (udp [::]:53) answers dig and nslookup asked at
+# the relay's IPv6 address, the same answers the server gives; a TXT answer bigger than the MTU comes
 # back whole (fragmented by the server, reassembled and fragmented again
 # by the relay); conns shows the mapping with [ADDR]:PORT; the relay's
 # IPv4 rule on the same port keeps serving IPv4; a closed backend port's
-# ICMPv6 port unreachable reaches the client translated.
+# ICMPv6 port unreachable reaches the client translated; a query to the
+# relay's link-local address is not relayed.
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -39,6 +40,15 @@ up=$(($(relay_stat udp_packets_up) - up0))
 # The IPv4 rule on the port is another rule, still serving IPv4.
 a=$(gexec client dig +short +tries=1 +timeout=3 "@$RELAY_FRONT" www.relay.test A) || true
 [ "$a" = "$SERVER_IP" ] || fail "IPv4 dig beside the IPv6 rule: '$a'"
+
+# The relay's link-local address is not a service address: a client using
+# it has a link-local source, which the relay could not forward.
+ll=$(gexec relay ip -6 -o addr show dev eth0 scope link | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+[ -n "$ll" ] || fail "the relay's eth0 has no link-local address"
+made0=$(relay_stat udp_mappings_created)
+out=$(gexec client dig +tries=1 +timeout=3 "@$ll%eth0" www.relay.test A) || true
+made=$(($(relay_stat udp_mappings_created) - made0))
+((made == 0)) || fail "a query to the relay's link-local $ll made $made mapping(s): $out"
 
 # A closed backend port: its ICMPv6 error reaches the client translated.
 rule "add udp 5300 [$SERVER_IP6]:5399"
