@@ -581,12 +581,6 @@ static void nrelay_listen_data_ready(struct sock *sk)
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
-/**
- * nrelay_tcp_listen - open the listener of a TCP rule
- * @rule: the rule; its namespace's lock is held
- *
- * Return: 0 or -errno (-EADDRINUSE, -EADDRNOTAVAIL...).
- */
 /* The listening socket of @rule. The wildcard of both families
  * (AF_UNSPEC) is an IPv6 socket that takes IPv4 too, whatever
  * net.ipv6.bindv6only says, or an IPv4 one where IPv6 is off; an IPv6
@@ -630,6 +624,12 @@ static int nrelay_tcp_listen_sock(struct nrelay_rule *rule,
 	return 0;
 }
 
+/**
+ * nrelay_tcp_listen - open the listener of a TCP rule
+ * @rule: the rule; its namespace's lock is held
+ *
+ * Return: 0 or -errno (-EADDRINUSE, -EADDRNOTAVAIL...).
+ */
 int nrelay_tcp_listen(struct nrelay_rule *rule)
 {
 	struct socket *sock;

@@ -23,6 +23,7 @@
 # Prints a summary and "violations N"; exits 1 on any violation.
 use strict;
 use warnings;
+use Socket qw(AF_INET6 inet_pton inet_ntop);
 use Errno qw(EINVAL EEXIST ENOENT EADDRINUSE EADDRNOTAVAIL EAFNOSUPPORT EPERM ENOMEM EACCES);
 
 $| = 1;
@@ -54,6 +55,25 @@ sub ip4 {
 	return join('.', $1 + 0, $2 + 0, $3 + 0, $4 + 0);
 }
 
+# "[IPV6]" as a rule may give it (not link-local, not IPv4-mapped), in one
+# spelling for the model and the rules file alike: inet_ntop's.
+sub ip6 {
+	my $s = shift;
+	return undef unless $s =~ /^\[([0-9a-fA-F:.]+)\]$/;
+	my $bin = inet_pton(AF_INET6, $1) // return undef;
+	return undef if $bin =~ /^\xfe[\x80-\xbf]/ || $bin =~ /^\0{10}\xff\xff/;
+	return '[' . inet_ntop(AF_INET6, $bin) . ']';
+}
+
+# An address as the model keys it, and its family (4 or 6).
+sub addr {
+	my $s = shift;
+	my $a = ip4($s);
+	return ($a, 4) if defined $a;
+	$a = ip6($s);
+	return defined $a ? ($a, 6) : ();
+}
+
 sub port { my $p = shift; return ($p =~ /^\d+$/ && $p > 0 && $p < 65536) ? $p + 0 : undef; }
 
 # The command as the kernel must understand it: (op, key, backend) or ().
@@ -63,17 +83,28 @@ sub parse {
 	my @w = grep { length } split /[ \t\n]+/, $c;
 	return ('flush') if @w == 1 && $w[0] eq 'flush';
 	return () unless @w >= 3 && $w[1] =~ /^(tcp|udp)$/;
-	my ($lip, $lport) = $w[2] =~ /:/ ? split(/:/, $w[2], 2) : ('0.0.0.0', $w[2]);
-	$lip = ip4($lip);
+	# A port alone (or *:PORT) is the wildcard of both families: a TCP
+	# rule keeps it (*), a UDP rule takes its backend's family.
+	my ($lip, $lport) = $w[2] =~ /^(.*):([^:]*)$/ ? ($1, $2) : ('*', $w[2]);
+	my $any = $lip eq '*';
+	my $lfam = 0;
+	($lip, $lfam) = addr($lip) unless $any;
 	$lport = port($lport);
 	return () unless defined $lip && defined $lport;
-	my $key = "$w[1] $lip:$lport";
-	return ('del', $key) if $w[0] eq 'del' && @w == 3;
+	# "del PROTO PORT" removes the wildcard rules of both families.
+	return ('del', $any ? [map { "$w[1] $_:$lport" } ('*', '0.0.0.0', '[::]')] : ["$w[1] $lip:$lport"])
+		if $w[0] eq 'del' && @w == 3;
 	return () unless $w[0] eq 'add' && @w == 4;
-	my ($bip, $bport) = split(/:/, $w[3], 2);
-	($bip, $bport) = (ip4($bip), port($bport // ''));
-	return () unless defined $bip && defined $bport;
-	return ('add', $key, "$bip:$bport");
+	my ($bip, $bport) = $w[3] =~ /^(.*):([^:]*)$/ ? ($1, $2) : ();
+	my $bfam;
+	($bip, $bfam) = addr($bip // '');
+	$bport = port($bport // '');
+	return () unless defined $bip && defined $bport && $bip ne '0.0.0.0' && $bip ne '[::]';
+	if ($w[1] eq 'udp') {
+		$lip = $bfam == 4 ? '0.0.0.0' : '[::]' if $any;
+		return () if !$any && $lfam != $bfam;
+	}
+	return ('add', "$w[1] $lip:$lport", "$bip:$bport");
 }
 
 # Apply what a write did to the model; check it against the model.
@@ -93,26 +124,30 @@ sub account {
 			violation("'" . show($cmd) . "' accepted: a rule for $key exists") if exists $model->{$key};
 			$model->{$key} = $backend;
 		} else {
-			violation("'" . show($cmd) . "' accepted: no rule for $key") unless exists $model->{$key};
-			delete $model->{$key};
+			violation("'" . show($cmd) . "' accepted: no rule for @$key")
+				unless grep { exists $model->{$_} } @$key;
+			delete @$model{@$key};
 		}
 		return;
 	}
 	return unless $op;
 	violation("'" . show($cmd) . "': EEXIST, but no rule for $key") if $err == EEXIST && !exists $model->{$key};
-	violation("'" . show($cmd) . "': ENOENT, but a rule for $key exists") if $err == ENOENT && exists $model->{$key};
+	violation("'" . show($cmd) . "': ENOENT, but a rule for @$key exists")
+		if $err == ENOENT && grep { exists $model->{$_} } @$key;
 }
 
 sub read_rules {
 	open(my $f, '<', "$DIR/rules") or die "rules: $!\n";
 	my %r;
 	while (my $l = <$f>) {
-		if ($l !~ /^(tcp|udp) (\d+\.\d+\.\d+\.\d+:\d+) (\d+\.\d+\.\d+\.\d+:\d+) active=\d+ total=\d+ up=\d+ down=\d+$/) {
+		my $ep = qr/(\*|\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]):(\d+)/;
+		if ($l !~ /^(tcp|udp) $ep $ep active=\d+ total=\d+ up=\d+ down=\d+$/) {
 			violation("rules line '" . show($l) . "' does not parse");
 			next;
 		}
-		violation("rules: $1 $2 listed twice") if exists $r{"$1 $2"};
-		$r{"$1 $2"} = $3;
+		my ($proto, $listen, $backend) = ($1, $2 eq '*' ? "*:$3" : (addr($2))[0] . ":$3", (addr($4))[0] . ":$5");
+		violation("rules: $proto $listen listed twice") if exists $r{"$proto $listen"};
+		$r{"$proto $listen"} = $backend;
 	}
 	return \%r;
 }
@@ -155,7 +190,9 @@ sub mutate {
 	return (' ' x int(rand(4000))) . $c if $r < 0.7;		# padded, may stay < PAGE_SIZE
 	return join('', map { chr(32 + int rand 95) } 1 .. int(rand 200)) if $r < 0.8;	# printable noise
 	return join('', map { chr(int rand 256) } 1 .. int(rand 300)) if $r < 0.9;	# binary noise
-	my @ipv6 = ('add tcp [::1]:80 198.51.100.2:80', 'add udp 53 [2001:db8::1]:53', 'add tcp ::1:80 1.2.3.4:5');
+	my @ipv6 = ('add tcp [::1]:80 198.51.100.2:80', 'add udp 53 [2001:db8::1]:53', 'add tcp ::1:80 1.2.3.4:5',
+		    'add tcp 80 [fe80::1%eth1]:80', 'add udp 192.0.2.1:53 [2001:db8::1]:53', 'add tcp 80 [::ffff:1.2.3.4]:80',
+		    'add tcp [2001:0db8:0::1]:81 [2001:db8:2::2]:80', 'del tcp [2001:db8::1]:81');
 	return $ipv6[int rand @ipv6];
 }
 
@@ -202,7 +239,7 @@ sub mutate_within {
 			return $m if $with_flush;
 			next;
 		}
-		my ($port) = $key =~ /:(\d+)$/;
+		my ($port) = (ref $key ? $key->[0] : $key) =~ /:(\d+)$/;
 		return $m if $port >= $lo && $port <= $hi;
 	}
 	return "$c extra";	# invalid: a word too many
