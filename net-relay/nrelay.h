@@ -301,7 +301,7 @@ struct nrelay_udp_map *nrelay_udp_map_get(struct nrelay_net *rn,
 /* udp_ipv4.c: the packet path of IPv4 */
 #define NRELAY_UDP_HOOKS	2	/* PRE_ROUTING, POST_ROUTING */
 extern const struct nf_hook_ops nrelay_udp4_hook_ops[NRELAY_UDP_HOOKS];
-bool nrelay_udp4_port_busy(struct nrelay_net *rn,
+bool nrelay_udp4_sock_busy(struct nrelay_net *rn,
 			   const struct nrelay_udp_map *m, __be16 port);
 bool nrelay_udp4_listen_local(struct net *net, const struct nrelay_addr *a);
 
@@ -309,7 +309,7 @@ bool nrelay_udp4_listen_local(struct net *net, const struct nrelay_addr *a);
 #if IS_ENABLED(CONFIG_IPV6)
 #define NRELAY_UDP_ALL_HOOKS	(2 * NRELAY_UDP_HOOKS)
 extern const struct nf_hook_ops nrelay_udp6_hook_ops[NRELAY_UDP_HOOKS];
-bool nrelay_udp6_port_busy(struct nrelay_net *rn,
+bool nrelay_udp6_sock_busy(struct nrelay_net *rn,
 			   const struct nrelay_udp_map *m, __be16 port);
 bool nrelay_udp6_listen_local(struct net *net, const struct nrelay_addr *a);
 #else

@@ -48,6 +48,8 @@
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 
 #include "nrelay.h"
 
@@ -142,11 +144,42 @@ struct nrelay_udp_map *nrelay_udp_map_get(struct nrelay_net *rn,
 	return NULL;
 }
 
+/* Whether a conntrack entry uses the backend's datagram to @port, in
+ * either direction.
+ */
+static bool nrelay_ct_tuple_used(struct net *net,
+				 const struct nrelay_udp_map *m, __be16 port)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_tuple tuple;
+
+	/* As conntrack keys it: an IPv4 address in the first word of u3,
+	 * the rest zero, which is how struct nrelay_addr holds one too.
+	 */
+	memset(&tuple, 0, sizeof(tuple));
+	tuple.src.l3num = m->backend.family == AF_INET6 ? NFPROTO_IPV6 :
+							  NFPROTO_IPV4;
+	tuple.src.u3.in6 = m->backend.ip6;
+	tuple.src.u.udp.port = m->backend.port;
+	tuple.dst.u3.in6 = m->relay.ip6;
+	tuple.dst.u.udp.port = port;
+	tuple.dst.protonum = IPPROTO_UDP;
+	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
+	if (h)
+		nf_ct_put(nf_ct_tuplehash_to_ctrack(h));
+	return h;
+#else
+	return false;
+#endif
+}
+
 /* The table's port_busy: @port as the relay port of @m would take the
  * backend's datagrams from someone else. Our PRE_ROUTING hook runs before
  * the rules' matching, before the sockets and before conntrack; so not a
- * UDP rule's port (the reply would be a new flow of that rule), nor what
- * the family's stack holds (nrelay_udp4_port_busy()).
+ * UDP rule's port (the reply would be a new flow of that rule), nor a
+ * local socket's or a conntrack tuple's towards the backend (for example
+ * a MASQUERADE'd flow, whose replies we would steal).
  */
 static bool nrelay_udp_port_busy(struct nrelay_udp_table *t,
 				 const struct nrelay_udp_map *m, __be16 port)
@@ -157,11 +190,19 @@ static bool nrelay_udp_port_busy(struct nrelay_udp_table *t,
 	list_for_each_entry_rcu(r, &rn->rules, node)
 		if (r->proto == NRELAY_UDP && r->listen.port == port)
 			return true;
+	/* IPv4 learns our address after routing: until then, nothing. */
+	if (nrelay_addr_is_any(&m->relay))
+		return false;
 #if IS_ENABLED(CONFIG_IPV6)
-	if (m->backend.family == AF_INET6)
-		return nrelay_udp6_port_busy(rn, m, port);
+	if (m->backend.family == AF_INET6 ?
+	    nrelay_udp6_sock_busy(rn, m, port) :
+	    nrelay_udp4_sock_busy(rn, m, port))
+		return true;
+#else
+	if (nrelay_udp4_sock_busy(rn, m, port))
+		return true;
 #endif
-	return nrelay_udp4_port_busy(rn, m, port);
+	return nrelay_ct_tuple_used(rn->net, m, port);
 }
 
 static void nrelay_udp_gc(struct work_struct *work)

@@ -17,9 +17,6 @@
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
-#include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_core.h>
-#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/route.h>
 #include <net/udp.h>
 
@@ -126,44 +123,14 @@ static __be32 nrelay_udp_route_src(struct net *net, __be32 daddr)
 	return fl4.saddr;
 }
 
-/* Whether a conntrack entry uses @tuple, in either direction. */
-static bool nrelay_ct_tuple_used(struct net *net,
-				 const struct nrelay_udp_map *m, __be16 port)
-{
-#if IS_ENABLED(CONFIG_NF_CONNTRACK)
-	struct nf_conntrack_tuple_hash *h;
-	struct nf_conntrack_tuple tuple;
-
-	/* The backend's datagram to our port, as conntrack would key it. */
-	memset(&tuple, 0, sizeof(tuple));
-	tuple.src.l3num = NFPROTO_IPV4;
-	tuple.src.u3.ip = m->backend.ip;
-	tuple.src.u.udp.port = m->backend.port;
-	tuple.dst.u3.ip = m->relay.ip;
-	tuple.dst.u.udp.port = port;
-	tuple.dst.protonum = IPPROTO_UDP;
-	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
-	if (h)
-		nf_ct_put(nf_ct_tuplehash_to_ctrack(h));
-	return h;
-#else
-	return false;
-#endif
-}
-
-/* nrelay_udp_port_busy()'s IPv4 part: a local socket's or a conntrack
- * tuple's port towards the backend (for example a MASQUERADE'd flow,
- * whose replies we would steal).
+/* Whether a local socket would receive the backend's datagrams to @port
+ * (nrelay_udp_port_busy()).
  */
-bool nrelay_udp4_port_busy(struct nrelay_net *rn,
+bool nrelay_udp4_sock_busy(struct nrelay_net *rn,
 			   const struct nrelay_udp_map *m, __be16 port)
 {
-	if (!m->relay.ip)
-		return false;
-	if (__udp4_lib_lookup(rn->net, m->backend.ip, m->backend.port,
-			      m->relay.ip, port, 0, 0, &udp_table, NULL))
-		return true;
-	return nrelay_ct_tuple_used(rn->net, m, port);
+	return __udp4_lib_lookup(rn->net, m->backend.ip, m->backend.port,
+				 m->relay.ip, port, 0, 0, &udp_table, NULL);
 }
 
 static unsigned int nrelay_udp_from_client(struct nrelay_net *rn,

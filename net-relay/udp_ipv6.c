@@ -25,9 +25,6 @@
 #include <net/checksum.h>
 #include <net/ip6_checksum.h>
 #include <net/ipv6.h>
-#include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_core.h>
-#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/udp.h>
 
 #include "nrelay.h"
@@ -145,41 +142,14 @@ static int nrelay_udp6_route_src(struct net *net, const struct in6_addr *daddr,
 	return 0;
 }
 
-/* Whether a conntrack entry uses @tuple, in either direction. */
-static bool nrelay_ct6_tuple_used(struct net *net,
-				  const struct nrelay_udp_map *m, __be16 port)
-{
-#if IS_ENABLED(CONFIG_NF_CONNTRACK)
-	struct nf_conntrack_tuple_hash *h;
-	struct nf_conntrack_tuple tuple;
-
-	/* The backend's datagram to our port, as conntrack would key it. */
-	memset(&tuple, 0, sizeof(tuple));
-	tuple.src.l3num = NFPROTO_IPV6;
-	tuple.src.u3.in6 = m->backend.ip6;
-	tuple.src.u.udp.port = m->backend.port;
-	tuple.dst.u3.in6 = m->relay.ip6;
-	tuple.dst.u.udp.port = port;
-	tuple.dst.protonum = IPPROTO_UDP;
-	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
-	if (h)
-		nf_ct_put(nf_ct_tuplehash_to_ctrack(h));
-	return h;
-#else
-	return false;
-#endif
-}
-
-/* nrelay_udp_port_busy()'s IPv6 part: a local socket's or a conntrack
- * tuple's port towards the backend.
+/* Whether a local socket would receive the backend's datagrams to @port
+ * (nrelay_udp_port_busy()).
  */
-bool nrelay_udp6_port_busy(struct nrelay_net *rn,
+bool nrelay_udp6_sock_busy(struct nrelay_net *rn,
 			   const struct nrelay_udp_map *m, __be16 port)
 {
-	if (__udp6_lib_lookup(rn->net, &m->backend.ip6, m->backend.port,
-			      &m->relay.ip6, port, 0, 0, &udp_table, NULL))
-		return true;
-	return nrelay_ct6_tuple_used(rn->net, m, port);
+	return __udp6_lib_lookup(rn->net, &m->backend.ip6, m->backend.port,
+				 &m->relay.ip6, port, 0, 0, &udp_table, NULL);
 }
 
 static unsigned int nrelay_udp6_from_client(struct nrelay_net *rn,
