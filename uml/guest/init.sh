@@ -110,11 +110,21 @@ for ifc in $IFACES; do
 	fi
 	ip link set "$ifc" up || { fail "cannot bring up $ifc"; continue; }
 	addrs_var="ADDRS_$ifc"
+	v6=0
 	for addr in ${!addrs_var:-}; do
 		# An IPv6 address is usable at once, not after duplicate
 		# address detection: each address of a topology is unique.
+		# The interface's first IPv6 address is its source address,
+		# as the first IPv4 one is: the others are deprecated
+		# (preferred_lft 0), used only where a program binds them.
 		case $addr in
-		*:*) ip addr add "$addr" dev "$ifc" nodad ;;
+		*:*)
+			if ((v6++)); then
+				ip addr add "$addr" dev "$ifc" nodad preferred_lft 0
+			else
+				ip addr add "$addr" dev "$ifc" nodad
+			fi
+			;;
 		*) ip addr add "$addr" dev "$ifc" ;;
 		esac || fail "cannot add $addr to $ifc"
 	done
