@@ -148,7 +148,7 @@ CUR_PID=
 
 run_test()
 {
-	local name=$1 guests=$2 file=$3 exclusive=$4
+	local name=$1 guests=$2 file=$3 exclusive=$4 family=$5
 	local log results notefile start rc=0 dur reason note kreason='' expect
 	local st sub subreason limit left guest frozen='' freason='' fexpect='' kmode=''
 	local socks='' sreason
@@ -186,6 +186,7 @@ run_test()
 	(
 		cd "$KIT"
 		export RK_NAME="$name" RK_LOG="$log" RK_RESULTS="$results" RK_NOTE="$notefile"
+		export RK_FAMILY="$family"
 		export RUN STATE
 		exec timeout -k 10 "$limit" bash "$file"
 	) >> "$log" 2>&1 < /dev/null &
@@ -377,7 +378,7 @@ run_selected()
 				continue
 			fi
 		fi
-		run_test "$name$tag" "${GUESTS[$i]}" "${FILES[$i]}" "${EXCL_[$i]}"
+		run_test "$name$tag" "${GUESTS[$i]}" "${FILES[$i]}" "${EXCL_[$i]}" "${FAMILY_[$i]}"
 	done
 }
 

@@ -16,16 +16,21 @@
 #   connect_nb(HOST, PORT) a non-blocking TCP socket whose connect to
 #                          HOST:PORT has begun (writable once it is done);
 #                          on failure undef, with the reason in $@ (as
-#                          IO::Socket::INET->new does)
+#                          IO::Socket::IP->new does)
+#   sockaddr_of(ADDR, PORT) the family and the packed sockaddr of a
+#                          numeric IPv4 or IPv6 ADDR and PORT; dies on a
+#                          name
+#
+# The tools take IPv4 and IPv6 addresses alike (IO::Socket::IP).
 package RelayTest;
 use strict;
 use warnings;
 use Exporter qw(import);
-use IO::Socket::INET;
-use Socket qw(pack_sockaddr_in inet_aton);
+use IO::Socket::IP;
+use Socket qw(getaddrinfo AI_NUMERICHOST SOCK_STREAM);
 use Errno qw(EINPROGRESS);
 
-our @EXPORT_OK = qw(now dns_query dns_answer_id connect_nb);
+our @EXPORT_OK = qw(now dns_query dns_answer_id connect_nb sockaddr_of);
 
 sub now {
 	open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!";
@@ -48,14 +53,23 @@ sub dns_answer_id {
 	return $id;
 }
 
+sub sockaddr_of {
+	my ($addr, $port) = @_;
+	my ($err, $ai) = getaddrinfo($addr, $port,
+				     { flags => AI_NUMERICHOST, socktype => SOCK_STREAM });
+	die "not a numeric address: $addr ($err)\n" if $err;
+	return ($ai->{family}, $ai->{addr});
+}
+
 sub connect_nb {
 	my ($host, $port) = @_;
-	my $s = IO::Socket::INET->new(Proto => 'tcp', Blocking => 0);
+	my ($family, $to) = sockaddr_of($host, $port);
+	my $s = IO::Socket::IP->new(Family => $family, Proto => 'tcp', Blocking => 0);
 	if (!$s) {
 		$@ = "socket: $!";
 		return undef;
 	}
-	return $s if connect($s, pack_sockaddr_in($port, inet_aton($host))) || $! == EINPROGRESS;
+	return $s if connect($s, $to) || $! == EINPROGRESS;
 	$@ = "connect $host:$port: $!";
 	close $s;
 	return undef;

@@ -27,18 +27,18 @@
 #       count (never fails: used while the relay is being stopped/unloaded).
 use strict;
 use warnings;
-use IO::Socket::INET;
+use IO::Socket::IP;
 use IO::Select;
 use Errno qw(EAGAIN EWOULDBLOCK ECONNREFUSED);
 use File::Basename qw(dirname);
 use lib dirname(__FILE__);
-use RelayTest qw(now dns_query dns_answer_id);
+use RelayTest qw(now dns_query dns_answer_id sockaddr_of);
 
 $| = 1;
 
 sub sock {
 	my ($server, $port) = @_;
-	my $s = IO::Socket::INET->new(PeerAddr => $server, PeerPort => $port, Proto => 'udp')
+	my $s = IO::Socket::IP->new(PeerAddr => $server, PeerPort => $port, Proto => 'udp')
 		or die "udp socket to $server:$port: $@\n";
 	$s->blocking(0);
 	return $s;
@@ -110,9 +110,10 @@ sub mode_watch {
 	# Not connected: a datagram from any source counts, not only those
 	# from SERVER:PORT (a connected socket would leave the others to the
 	# kernel to drop).
-	my $s = IO::Socket::INET->new(LocalPort => $lport, Proto => 'udp', Blocking => 0)
+	my ($family, $to) = sockaddr_of($server, $port);
+	my $s = IO::Socket::IP->new(Family => $family, LocalPort => $lport, Proto => 'udp',
+				    Blocking => 0)
 		or die "udp socket on port $lport: $@\n";
-	my $to = pack_sockaddr_in($port, inet_aton($server));
 	my $sel = IO::Select->new($s);
 	my %seen = (4242 => 0);
 	my $extra = 0;

@@ -9,15 +9,16 @@
 # connection closed.  Runs until killed.
 use strict;
 use warnings;
-use IO::Socket::INET;
+use IO::Socket::IP;
 use IO::Select;
 use Errno qw(EAGAIN EWOULDBLOCK);
 use Socket qw(SHUT_WR);
 
 $SIG{PIPE} = 'IGNORE';
 my $port = shift or die "usage: echod.pl PORT\n";
-my $l = IO::Socket::INET->new(LocalPort => $port, Listen => 1024, ReuseAddr => 1,
-			      Proto => 'tcp', Blocking => 0)
+# Both families: one IPv6 socket that takes IPv4 too.
+my $l = IO::Socket::IP->new(LocalHost => '::', LocalPort => $port, V6Only => 0,
+			    Listen => 1024, ReuseAddr => 1, Proto => 'tcp', Blocking => 0)
 	or die "echod: listen on $port: $@\n";
 my $rsel = IO::Select->new($l);
 my $wsel = IO::Select->new;

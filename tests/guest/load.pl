@@ -5,7 +5,9 @@
 # only).  Every mode prints one summary line; none fails on lost
 # connections (the relay is being stopped, unloaded or starved on purpose):
 # the caller judges the counts.  Every mode ends early once the file
-# /tmp/load.stop exists (the caller's "enough").
+# /tmp/load.stop exists (the caller's "enough").  HOST may be a list,
+# "192.0.2.1,2001:db8:1::1": each connection or source socket takes the
+# next (the load of both families at once).
 #
 #   load.pl http HOST PORT SECONDS PATH[,PATH...]
 #       GET the paths in turn over short connections (connection churn);
@@ -23,7 +25,7 @@
 #       peer closes; prints "slow: connects N, closed C, refused R"
 use strict;
 use warnings;
-use IO::Socket::INET;
+use IO::Socket::IP;
 use IO::Select;
 use Errno qw(EAGAIN EWOULDBLOCK);
 use Socket qw(SOL_SOCKET SO_ERROR);
@@ -35,6 +37,15 @@ $| = 1;
 $SIG{PIPE} = 'IGNORE';
 
 my $STOP = '/tmp/load.stop';
+
+# next_host(LIST): a closure that returns the hosts of the comma-separated
+# LIST in turn.
+sub next_host {
+	my @hosts = split /,/, shift;
+	my $i = 0;
+	return sub { $hosts[$i++ % @hosts] };
+}
+
 my $stop_checked = 0;
 sub stopped {
 	my $t = now();
@@ -44,14 +55,15 @@ sub stopped {
 }
 
 sub mode_http {
-	my ($host, $port, $secs, $paths) = @_;
+	my ($hosts, $port, $secs, $paths) = @_;
+	my $host = next_host($hosts);
 	my @paths = split /,/, $paths;
 	my ($ok, $bad, $bytes, $i) = (0, 0, 0, 0);
 	my $end = now() + $secs;
 	while (now() < $end && !stopped()) {
 		my $path = $paths[$i++ % @paths];
-		my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-					      Proto => 'tcp', Timeout => 3);
+		my $s = IO::Socket::IP->new(PeerAddr => $host->(), PeerPort => $port,
+					    Proto => 'tcp', Timeout => 3);
 		if (!$s) { $bad++; select(undef, undef, undef, 0.05); next; }
 		syswrite($s, "GET $path HTTP/1.0\r\nHost: relay\r\n\r\n");
 		my ($got, $buf, $sel) = ('', '', IO::Select->new($s));
@@ -75,13 +87,14 @@ sub mode_http {
 }
 
 sub mode_dns {
-	my ($host, $port, $secs, $qps) = @_;
+	my ($hosts, $port, $secs, $qps) = @_;
+	my $host = next_host($hosts);
 	my ($sent, $answered, $i, $s, $sel) = (0, 0, 0);
 	my $t0 = now();
 	while (now() < $t0 + $secs && !stopped()) {
 		if ($i % 20 == 0) {
-			$s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-						   Proto => 'udp') or die "udp socket: $@\n";
+			$s = IO::Socket::IP->new(PeerAddr => $host->(), PeerPort => $port,
+						 Proto => 'udp') or die "udp socket: $@\n";
 			$sel = IO::Select->new($s);
 		}
 		$sent++ if defined send($s, dns_query($i & 0xffff, 'www.relay.test'), 0);
@@ -99,7 +112,8 @@ sub mode_dns {
 }
 
 sub mode_hold {
-	my ($host, $port, $conns, $secs, $ready) = @_;
+	my ($hosts, $port, $conns, $secs, $ready) = @_;
+	my $host = next_host($hosts);
 	my (@pending, @up);
 	my $failed = 0;
 	# In batches, so that the relay's accept backlog is not the limit; a
@@ -109,7 +123,7 @@ sub mode_hold {
 	while (@up < $conns && now() < $give_up) {
 		for (1 .. 100) {
 			last if @up + @pending >= $conns;
-			my $s = connect_nb($host, $port);
+			my $s = connect_nb($host->(), $port);
 			$s ? push(@pending, $s) : $failed++;
 		}
 		my $deadline = now() + 5;
@@ -162,14 +176,15 @@ sub mode_hold {
 }
 
 sub mode_slow {
-	my ($host, $port, $conns, $secs) = @_;
+	my ($hosts, $port, $conns, $secs) = @_;
+	my $host = next_host($hosts);
 	my ($connects, $closed, $refused) = (0, 0, 0);
 	my $rsel = IO::Select->new;
 	my $end = now() + $secs;
 	while (now() < $end && !stopped()) {
 		while ($rsel->count < $conns) {
-			my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-						      Proto => 'tcp', Timeout => 2);
+			my $s = IO::Socket::IP->new(PeerAddr => $host->(), PeerPort => $port,
+						    Proto => 'tcp', Timeout => 2);
 			if (!$s) { $refused++; last; }
 			$connects++;
 			$rsel->add($s);

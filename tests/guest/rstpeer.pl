@@ -16,7 +16,7 @@
 # one line: "EOF after N bytes" or "reset after N bytes" (or another error).
 use strict;
 use warnings;
-use IO::Socket::INET;
+use IO::Socket::IP;
 use Socket qw(SOL_SOCKET SO_LINGER);
 use Errno qw(ECONNRESET);
 
@@ -46,7 +46,8 @@ sub report {
 }
 
 sub accept_one {
-	my $l = IO::Socket::INET->new(LocalPort => shift, Listen => 1, ReuseAddr => 1)
+	my $l = IO::Socket::IP->new(LocalHost => '::', LocalPort => shift, V6Only => 0,
+				    Listen => 1, ReuseAddr => 1)
 		or die "listen: $@\n";
 	my $s = $l->accept or die "accept: $!\n";
 	return $s;
@@ -56,7 +57,7 @@ sub accept_one {
 # connect() returns (the peer's abort was that quick) is its report.
 sub connect_to {
 	my ($host, $port, $reader) = @_;
-	my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port);
+	my $s = IO::Socket::IP->new(PeerAddr => $host, PeerPort => $port);
 	return $s if $s;
 	# IO::Socket may have clobbered $! by then; $@ keeps the reason.
 	if ($reader && ($! == ECONNRESET || $@ =~ /reset by peer/)) {

@@ -38,7 +38,7 @@
 #       Fails on a read error or a status other than 200.
 use strict;
 use warnings;
-use IO::Socket::INET;
+use IO::Socket::IP;
 use IO::Select;
 use Errno qw(EAGAIN EWOULDBLOCK EINTR ECONNRESET);
 use Socket qw(SOL_SOCKET SO_ERROR SHUT_WR);
@@ -178,7 +178,7 @@ sub seq_loop {
 	my ($host, $port, $first, $last) = @_;
 	my ($ok, $bad) = (0, 0);
 	for my $i ($first .. $last) {
-		my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+		my $s = IO::Socket::IP->new(PeerAddr => $host, PeerPort => $port,
 					      Proto => 'tcp', Timeout => 10);
 		if (!$s) {
 			print "conn $i: connect: $@\n" if $bad < 20;
@@ -248,7 +248,7 @@ sub mode_hold {
 	my @c;
 	my $failed = 0;
 	for my $i (1 .. $conns) {
-		my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+		my $s = IO::Socket::IP->new(PeerAddr => $host, PeerPort => $port,
 					      Proto => 'tcp', Timeout => 10);
 		if (!$s) { $failed++; print "conn $i: connect: $@\n"; next; }
 		push @c, { s => $s, id => $i, up => 1, lines => 0 };
@@ -282,7 +282,7 @@ sub mode_closed {
 	my ($host, $port, $limit_ms) = @_;
 	my $limit = $limit_ms / 1000;
 	my $t0 = now();
-	my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+	my $s = IO::Socket::IP->new(PeerAddr => $host, PeerPort => $port,
 				      Proto => 'tcp', Timeout => $limit);
 	if (!$s) {
 		my $ms = int((now() - $t0) * 1000);
@@ -338,7 +338,7 @@ sub mode_burst {
 
 sub mode_slow {
 	my ($host, $port, $path, $pause, $rate) = @_;
-	my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+	my $s = IO::Socket::IP->new(PeerAddr => $host, PeerPort => $port,
 				      Proto => 'tcp', Timeout => 10)
 		or die "slow: connect: $@\n";
 	syswrite($s, "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n");

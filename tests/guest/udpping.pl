@@ -13,7 +13,7 @@
 # and exits 1 if any was lost.
 use strict;
 use warnings;
-use IO::Socket::INET;
+use IO::Socket::IP;
 use IO::Select;
 use File::Basename qw(dirname);
 use lib dirname(__FILE__);
@@ -21,7 +21,8 @@ use RelayTest qw(now);
 
 my $mode = shift // '';
 if ($mode eq 'echo' && @ARGV == 1) {
-	my $s = IO::Socket::INET->new(LocalPort => $ARGV[0], Proto => 'udp')
+	my $s = IO::Socket::IP->new(LocalHost => '::', LocalPort => $ARGV[0], V6Only => 0,
+				    Proto => 'udp')
 		or die "udpping: bind to port $ARGV[0]: $@\n";
 	while (1) {
 		my $buf;
@@ -33,7 +34,7 @@ die "usage: udpping.pl echo PORT | ping HOST PORT COUNT WAIT\n"
 	unless $mode eq 'ping' && @ARGV == 4;
 
 my ($host, $port, $count, $wait) = @ARGV;
-my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => 'udp')
+my $s = IO::Socket::IP->new(PeerAddr => $host, PeerPort => $port, Proto => 'udp')
 	or die "udpping: socket to $host:$port: $@\n";
 my $sel = IO::Select->new($s);
 my ($lost, $slowest) = (0, 0);

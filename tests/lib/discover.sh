@@ -9,8 +9,10 @@
 # kunit:NAME, integration:NAME, x86:NAME), GROUPS_, FILES, GUESTS (1: needs
 # the phase's topology), NEEDS_ (background builds it waits for), SKIPS_
 # (why the environment leaves it out) and EXCL_ (1: "# relaykit-test:
-# exclusive", it must not share the machine) and QUICK_ (1: "#
-# relaykit-test: quick", one of make check's); order_tests puts the tests
+# exclusive", it must not share the machine), QUICK_ (1: "#
+# relaykit-test: quick", one of make check's) and FAMILY_ (the address
+# family the test relays: 4, or 6 for the IPv6 twin NAME/ipv6 that a "#
+# relaykit-test: families=4 6" line asks for); order_tests puts the tests
 # that wait for a build last. matches and selected apply the command
 # line's PATTERNS, and selected the names of a lane or of make check
 # (select_names, select_quick).
@@ -28,8 +30,9 @@ NEEDS_=()
 SKIPS_=()
 EXCL_=()
 QUICK_=()
+FAMILY_=()
 
-# add_test NAME GROUP FILE [SKIP-REASON]: a kunit or integration test needs
+# add_test NAME GROUP FILE [SKIP-REASON [FAMILY]]: a kunit or integration test needs
 # the topology unless it says "# relaykit-test: no-guests" (kunit.py, which
 # boots its own kernel).
 # NEEDS_: the background builds it waits for (prebuild.sh's steps): its
@@ -60,6 +63,17 @@ add_test()
 	SKIPS_+=("$skip")
 	if grep -q '^# relaykit-test: exclusive$' "$3"; then EXCL_+=(1); else EXCL_+=(0); fi
 	if grep -q '^# relaykit-test: quick$' "$3"; then QUICK_+=(1); else QUICK_+=(0); fi
+	FAMILY_+=("${5:-4}")
+}
+
+# add_relay_test NAME GROUP FILE [SKIP-REASON]: add_test, and the IPv6 twin
+# NAME/ipv6 when FILE says "# relaykit-test: families=4 6" (tests/lib/
+# guest.sh gives it the IPv6 addresses).
+add_relay_test()
+{
+	add_test "$@"
+	grep -q '^# relaykit-test: families=4 6$' "$3" || return 0
+	add_test "$1/ipv6" "$2" "$3" "${4:-}" 6
 }
 
 # order_tests: the tests that need a background build after the others
@@ -71,7 +85,7 @@ order_tests()
 	local -a keys order
 	local -a o_names=("${NAMES[@]}") o_groups=("${GROUPS_[@]}") o_files=("${FILES[@]}")
 	local -a o_guests=("${GUESTS[@]}") o_needs=("${NEEDS_[@]}") o_skips=("${SKIPS_[@]}")
-	local -a o_excl=("${EXCL_[@]}") o_quick=("${QUICK_[@]}")
+	local -a o_excl=("${EXCL_[@]}") o_quick=("${QUICK_[@]}") o_family=("${FAMILY_[@]}")
 
 	for i in "${!o_names[@]}"; do
 		rank=0
@@ -85,7 +99,7 @@ order_tests()
 		keys+=("$(printf '%d %04d' "$rank" "$i")")
 	done
 	mapfile -t order < <(printf '%s\n' "${keys[@]}" | sort | cut -d' ' -f2)
-	NAMES=() GROUPS_=() FILES=() GUESTS=() NEEDS_=() SKIPS_=() EXCL_=() QUICK_=()
+	NAMES=() GROUPS_=() FILES=() GUESTS=() NEEDS_=() SKIPS_=() EXCL_=() QUICK_=() FAMILY_=()
 	for i in "${order[@]}"; do
 		i=$((10#$i))
 		NAMES+=("${o_names[$i]}")
@@ -96,6 +110,7 @@ order_tests()
 		SKIPS_+=("${o_skips[$i]}")
 		EXCL_+=("${o_excl[$i]}")
 		QUICK_+=("${o_quick[$i]}")
+		FAMILY_+=("${o_family[$i]}")
 	done
 }
 
@@ -119,7 +134,7 @@ discover()
 	for f in "$TESTS"/integration/[0-9][0-9]-*.sh; do
 		[ -e "$f" ] || continue
 		base=$(basename "$f" .sh)
-		add_test "integration:${base#[0-9][0-9]-}" integration "$f"
+		add_relay_test "integration:${base#[0-9][0-9]-}" integration "$f"
 	done
 	skip=
 	[ "${RELAYKIT_X86:-1}" = 1 ] || skip="left out: RELAYKIT_X86=${RELAYKIT_X86}"
@@ -128,7 +143,7 @@ discover()
 		base=$(basename "$f" .sh)
 		base=${base#[0-9][0-9]-}
 		x86_test "$base" || continue
-		add_test "x86:$base" x86 "$f" "$skip"
+		add_relay_test "x86:$base" x86 "$f" "$skip"
 	done
 }
 

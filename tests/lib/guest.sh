@@ -14,19 +14,64 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/phase-topology.sh"
 STATE=${STATE:-$KIT/run/$RUN}
 
-# Addresses of the default topology (IPv4 and IPv6), for the tests that
-# source this file.
+# bracketed ADDR: ADDR as URLs, rules and socat write it before a port: an
+# IPv6 one in brackets.
+bracketed()
+{
+	case $1 in
+	*:*) echo "[$1]" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# addr_port ADDR PORT: "ADDR:PORT", an IPv6 ADDR in brackets.
+addr_port()
+{
+	echo "$(bracketed "$1"):$2"
+}
+
+# Addresses of the default topology, both families: CLIENT_IP4 ...
+# SERVER_IP4 and CLIENT_IP6 ... SERVER_IP6.  CLIENT_IP, CLIENT_IP2,
+# RELAY_FRONT, RELAY_BACK and SERVER_IP are those of the family the test
+# relays (RK_FAMILY: 4, or 6 for an IPv6 twin, tests/lib/discover.sh),
+# IPTABLES its iptables; addr_port joins one to a port as rules, URLs and
+# socat write it.
 # shellcheck disable=SC2034
 {
-	CLIENT_IP=192.0.2.10
-	CLIENT_IP2=192.0.2.11
-	RELAY_FRONT=192.0.2.1
-	RELAY_BACK=198.51.100.1
-	SERVER_IP=198.51.100.2
+	CLIENT_IP4=192.0.2.10
+	CLIENT_IP4_2=192.0.2.11
+	RELAY_FRONT4=192.0.2.1
+	RELAY_BACK4=198.51.100.1
+	SERVER_IP4=198.51.100.2
 	CLIENT_IP6=2001:db8:1::10
+	CLIENT_IP6_2=2001:db8:1::11
 	RELAY_FRONT6=2001:db8:1::1
 	RELAY_BACK6=2001:db8:2::1
 	SERVER_IP6=2001:db8:2::2
+	FAMILY=${RK_FAMILY:-4}
+	case $FAMILY in
+	4)
+		CLIENT_IP=$CLIENT_IP4 CLIENT_IP2=$CLIENT_IP4_2 RELAY_FRONT=$RELAY_FRONT4
+		RELAY_BACK=$RELAY_BACK4 SERVER_IP=$SERVER_IP4 IPTABLES=iptables
+		;;
+	6)
+		CLIENT_IP=$CLIENT_IP6 CLIENT_IP2=$CLIENT_IP6_2 RELAY_FRONT=$RELAY_FRONT6
+		RELAY_BACK=$RELAY_BACK6 SERVER_IP=$SERVER_IP6 IPTABLES=ip6tables
+		;;
+	*)
+		echo "RK_FAMILY=$FAMILY: not an address family (4 or 6)" >&2
+		exit 2
+		;;
+	esac
+	# The server's nginx through the relay (port 80: the default rule
+	# relays both families to its IPv4 address).
+	RELAY_HTTP=http://$(addr_port "$RELAY_FRONT" 80)
+	# The relay's front addresses of both families, for the load that
+	# carries both at once (tests/guest/load.pl takes the list).
+	RELAY_FRONTS=$RELAY_FRONT4,$RELAY_FRONT6
+	# The A record of www.relay.test (dnsmasq on the server): what every
+	# query through the relay must answer, over either family.
+	WWW_A=$SERVER_IP4
 }
 
 RELAY_PROC=/proc/net/relay
@@ -97,12 +142,14 @@ relay_write()
 	gexec relay perl "$GTOOLS/procwrite.pl" "$RELAY_PROC/$1" "$2"
 }
 
-# rule CMD: apply a rule command that must succeed.
+# rule CMD: apply a rule command that must succeed (logged: which family a
+# twin relays shows in its log).
 rule()
 {
 	local out
 
 	out=$(relay_write rules "$1") || fail "rule '$1' failed: $out"
+	log "rule: $1"
 }
 
 # rule_quiet CMD: apply a rule command, ignore errors (cleanup paths).
@@ -128,6 +175,23 @@ relay_stat()
 
 	v=$(gexec relay cat "$RELAY_PROC/stats" | awk -v n="$1" '$1 == n { print $2 }')
 	[ -n "$v" ] || fail "no counter '$1' in $RELAY_PROC/stats"
+	echo "$v"
+}
+
+# net_counter GUEST FILE NAME: a counter of GUEST's /proc/net/FILE: snmp
+# (NAME as "Ip:ReasmOKs": a header line of names, a line of values) or
+# snmp6 and netstat's kind of one "NAME VALUE" a line ("Ip6FragCreates").
+net_counter()
+{
+	local v
+
+	# shellcheck disable=SC2016 # awk code
+	v=$(gexec "$1" cat "/proc/net/$2" | awk -v n="$3" '
+		$1 == n { print $2; exit }
+		$1 !~ /:$/ || index(n, $1) != 1 { next }
+		!($1 in h) { for (i = 2; i <= NF; i++) col[$i] = i; h[$1] = 1; next }
+		{ print $col[substr(n, length($1) + 1)]; exit }')
+	[ -n "$v" ] || fail "no counter $3 in $1's /proc/net/$2"
 	echo "$v"
 }
 
@@ -169,7 +233,7 @@ relay_sysctl_get()
 }
 
 # The default rules of the topology, restored by tests that change them.
-DEFAULT_RULES=("add tcp 80 $SERVER_IP:80" "add udp 53 $SERVER_IP:53" "add udp 53 [$SERVER_IP6]:53")
+DEFAULT_RULES=("add tcp 80 $SERVER_IP4:80" "add udp 53 $SERVER_IP4:53" "add udp 53 [$SERVER_IP6]:53")
 
 relay_is_module()
 {
@@ -222,7 +286,7 @@ query_from()
 	out=$(gexec client dig -b "$CLIENT_IP#$1" -p "$3" +short +tries=1 +timeout=3 \
 		"@$2" www.relay.test) ||
 		fail "a query from port $1 to $2:$3 failed: '$out'"
-	[ "$out" = "$SERVER_IP" ] || fail "a query from port $1 to $2:$3 got '$out'"
+	[ "$out" = "$WWW_A" ] || fail "a query from port $1 to $2:$3 got '$out'"
 }
 
 # relay_conn_lines PROTO: the conns lines of PROTO (tcp|udp), header excluded.
@@ -348,7 +412,7 @@ hold_relays()
 
 	need_tcp_services
 	HOLD_OUT=$(mktemp)
-	rule "add tcp 7 $SERVER_IP:7"
+	rule "add tcp 7 $(addr_port "$SERVER_IP" 7)"
 	gexec -t 120 client perl "$GTOOLS/tcpclient.pl" hold "$RELAY_FRONT" 7 "$n" 60 > "$HOLD_OUT" 2>&1 &
 	HOLD_PID=$!
 	retry 20 relays_at_least "$n" ||
