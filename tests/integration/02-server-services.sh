@@ -14,7 +14,7 @@ page=$(gexec relay curl -sS --max-time 10 "http://$SERVER_IP/") ||
 [ "$page" = "relaykit server" ] || fail "unexpected index page from the server: '$page'"
 
 a=$(gexec relay dig +short +tries=1 +timeout=3 "@$SERVER_IP" www.relay.test A)
-[ "$a" = "$SERVER_IP" ] || fail "dnsmasq: www.relay.test A is '$a', expected $SERVER_IP"
+[ "$a" = "$WWW_A" ] || fail "dnsmasq: www.relay.test A is '$a', expected $WWW_A"
 
 big=$(gexec relay dig +notcp +ignore +bufsize=4096 +tries=1 +timeout=3 "@$SERVER_IP" big.relay.test TXT)
 echo "$big"

@@ -5,6 +5,7 @@
 # 256 KiB both ways; every byte must come back unchanged. Liveness under
 # load: the background kernel builds stop while it runs.
 # relaykit-test: exclusive
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -18,7 +19,7 @@ held=tcp-concurrent-$$.stalled
 out_file=$(mktemp)
 trap 'rm -f "$out_file" "$STATE/client/$held"; rule_quiet "del tcp 7007"; stop_echod 7007' EXIT
 start_echod 7007
-rule "add tcp 7007 $SERVER_IP:7007"
+rule "add tcp 7007 $(addr_port "$SERVER_IP" 7007)"
 
 # A connection that stalls is held open for a while (TCPCLIENT_HOLD) so
 # that both ends' socket state goes into the log before the test fails.

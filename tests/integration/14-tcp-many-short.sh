@@ -5,6 +5,7 @@
 # each making its connections one after another (the loops wait on the
 # round trips, not on the CPU): none may be lost, and the relay must not
 # keep anything of them.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -14,7 +15,7 @@ need_relay
 # per connection runs the server guest out of memory.
 trap 'rule_quiet "del tcp 7007"; stop_echod 7007' EXIT
 start_echod 7007
-rule "add tcp 7007 $SERVER_IP:7007"
+rule "add tcp 7007 $(addr_port "$SERVER_IP" 7007)"
 
 closed0=$(relay_stat tcp_closed)
 out=$(gexec -t 550 client perl "$GTOOLS/tcpclient.pl" seq "$RELAY_FRONT" 7007 5000 4) || {

@@ -6,6 +6,7 @@
 # only the refusal can close it within the test's bound) and
 # tcp_connect_failed counts it.
 # relaykit-test: quick
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -17,7 +18,7 @@ gexec server ss -tlnH | awk -v p=":$port" '$4 ~ p "$" { exit 1 }' ||
 trap 'rule_quiet "del tcp $port"; relay_sysctl tcp_connect_timeout "$timeout0"' EXIT
 timeout0=$(relay_sysctl_get tcp_connect_timeout)
 relay_sysctl tcp_connect_timeout 120
-rule "add tcp $port $SERVER_IP:$port"
+rule "add tcp $port $(addr_port "$SERVER_IP" "$port")"
 
 failed0=$(relay_stat tcp_connect_failed)
 for i in 1 2 3; do

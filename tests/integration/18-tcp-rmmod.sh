@@ -4,6 +4,7 @@
 # rmmod net_relay while relayed connections are live: the module unloads,
 # /proc/net/relay goes, every relayed connection is closed; insmod again
 # and the relay serves as before.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -20,7 +21,7 @@ socks=$(relay_new_sockets)
 [ -z "$socks" ] || fail "sockets left in the relay guest after rmmod: $socks"
 
 relay_reload
-page=$(retry 5 gexec client curl -sS --max-time 10 "http://$RELAY_FRONT/") ||
+page=$(retry 5 gexec client curl -sS --max-time 10 "$RELAY_HTTP/") ||
 	fail "no page through the relay after insmod"
 [ "$page" = "relaykit server" ] || fail "page after insmod: '$page'"
 wait_tcp_idle 30

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# UDP relay: nslookup and dig in the client ask 192.0.2.1 and get the
+# UDP relay: nslookup and dig in the client ask the relay and get the
 # server's dnsmasq answers: an A record, and a TXT answer bigger than the
 # MTU (fragmented both ways), identical to what the server says directly.
 # relaykit-test: quick
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -15,11 +16,11 @@ up0=$(relay_stat udp_packets_up)
 down0=$(relay_stat udp_packets_down)
 
 a=$(gexec client dig +short +tries=1 +timeout=3 "@$RELAY_FRONT" www.relay.test A) || true
-[ "$a" = "$SERVER_IP" ] || fail "dig @$RELAY_FRONT www.relay.test A: '$a', expected $SERVER_IP"
+[ "$a" = "$WWW_A" ] || fail "dig @$RELAY_FRONT www.relay.test A: '$a', expected $WWW_A"
 
 out=$(gexec client nslookup -timeout=3 www.relay.test "$RELAY_FRONT") || true
 echo "$out"
-grep -q "^Address: $SERVER_IP\$" <<< "$out" || fail "nslookup www.relay.test $RELAY_FRONT did not answer $SERVER_IP"
+grep -q "^Address: $WWW_A\$" <<< "$out" || fail "nslookup www.relay.test $RELAY_FRONT did not answer $WWW_A"
 
 big=$(gexec client dig +notcp +ignore +bufsize=4096 +tries=1 +timeout=3 "@$RELAY_FRONT" big.relay.test TXT) || true
 echo "$big"
@@ -33,7 +34,7 @@ direct=$(gexec relay dig +short +notcp +bufsize=4096 +tries=1 +timeout=3 "@$SERV
 
 # nslookup asks without EDNS: the answer is truncated and it retries over
 # TCP, which a tcp rule for port 53 relays.
-rule "add tcp 53 $SERVER_IP:53"
+rule "add tcp 53 $(addr_port "$SERVER_IP" 53)"
 out=$(gexec client nslookup -timeout=3 -type=TXT big.relay.test "$RELAY_FRONT") || true
 echo "$out"
 grep -q 'relaykit-big-txt-part-8' <<< "$out" || fail "nslookup -type=TXT big.relay.test (UDP then TCP) got no full answer"

@@ -10,16 +10,23 @@
 # virtual links); the relay must then lose none at that rate. Both runs need
 # the same CPU, so the background builds stop meanwhile.
 # relaykit-test: exclusive
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
 
+if [ "$FAMILY" = 6 ]; then
+	front_net=2001:db8:1::/64 back_net=2001:db8:2::/64 forwarding=net.ipv6.conf.all.forwarding
+else
+	front_net=192.0.2.0/24 back_net=198.51.100.0/24 forwarding=net.ipv4.ip_forward
+fi
+
 direct_routes() # add|del
 {
-	gexec client ip route "$1" 198.51.100.0/24 via "$RELAY_FRONT" 2> /dev/null || true
-	gexec server ip route "$1" 192.0.2.0/24 via "$RELAY_BACK" 2> /dev/null || true
+	gexec client ip route "$1" "$back_net" via "$RELAY_FRONT" 2> /dev/null || true
+	gexec server ip route "$1" "$front_net" via "$RELAY_BACK" 2> /dev/null || true
 }
 
 queries() # TARGET RATE COUNT
@@ -27,10 +34,10 @@ queries() # TARGET RATE COUNT
 	gexec -t 300 client perl "$GTOOLS/dnsq.pl" rate "$1" 53 www.relay.test "$3" "$2" 16
 }
 
-forward0=$(gexec relay sysctl -n net.ipv4.ip_forward)
-trap 'direct_routes del; gexec relay sysctl -qw net.ipv4.ip_forward="$forward0"' EXIT
+forward0=$(gexec relay sysctl -n "$forwarding")
+trap 'direct_routes del; gexec relay sysctl -qw "$forwarding=$forward0"' EXIT
 direct_routes add
-must "enable forwarding on the relay" gexec relay sysctl -qw net.ipv4.ip_forward=1
+must "enable forwarding on the relay" gexec relay sysctl -qw "$forwarding=1"
 
 rate=${UDP_RATE:-500}
 while :; do

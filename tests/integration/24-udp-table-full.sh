@@ -5,6 +5,7 @@
 # answered; then 5 more from new ports are dropped and counted in
 # udp_table_full: a table full of answered flows makes no room (only flows
 # that never saw a reply do, see udp-spoof-flood).
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

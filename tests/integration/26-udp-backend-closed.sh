@@ -5,13 +5,14 @@
 # is translated back, so dig reports "connection refused" (which only an
 # ICMP error gives it; without one it times out), and udp_icmp_translated
 # counts it.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
 trap 'rule_quiet "del udp 5300"' EXIT
-rule "add udp 5300 $SERVER_IP:5399"
+rule "add udp 5300 $(addr_port "$SERVER_IP" 5399)"
 icmp0=$(relay_stat udp_icmp_translated)
 rc=0
 out=$(gexec client dig -p 5300 +tries=1 +timeout=20 "@$RELAY_FRONT" www.relay.test) || rc=$?

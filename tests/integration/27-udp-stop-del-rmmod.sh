@@ -4,6 +4,7 @@
 # While queries flow through the UDP relay: stop/start, del/add of the rule
 # and rmmod/insmod.  No report in the kernel log (checked by the runner),
 # answers again afterwards, and the mapping table empties.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -22,7 +23,7 @@ sleep 1
 rule "del udp 53"
 sleep 1
 log "mappings after del: $(relay_conn_lines udp | wc -l)"
-rule "add udp 53 $SERVER_IP:53"
+rule "add udp 53 $SERVER_IP4:53"
 rule "add udp 53 [$SERVER_IP6]:53"
 sleep 1
 if relay_is_module; then
@@ -36,6 +37,6 @@ wait "$flow_pid" || fail "query flow failed: $(cat "$flow_out")"
 cat "$flow_out"
 
 a=$(gexec client dig +short +tries=1 +timeout=3 "@$RELAY_FRONT" www.relay.test) || true
-[ "$a" = "$SERVER_IP" ] || fail "no answer through the relay afterwards: '$a'"
+[ "$a" = "$WWW_A" ] || fail "no answer through the relay afterwards: '$a'"
 relay_sysctl udp_timeout 1
 wait_udp_empty 30

@@ -11,6 +11,7 @@
 # before the mark and stops: the rest must follow at once, not wait for an
 # unrelated event. So the backend answers only once it has all 12 bytes, or
 # after 5 s with what it has (an echo server's reply would be such an event).
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -19,15 +20,15 @@ need_relay
 need_tcp_services
 collect_port=8095
 trap 'rule_quiet "del tcp 7"; rule_quiet "del tcp $collect_port"' EXIT
-rule "add tcp 7 $SERVER_IP:7"
-rule "add tcp $collect_port $SERVER_IP:$collect_port"
+rule "add tcp 7 $(addr_port "$SERVER_IP" 7)"
+rule "add tcp $collect_port $(addr_port "$SERVER_IP" "$collect_port")"
 
 # shellcheck disable=SC2016 # perl code, run in the client guest
 urgent_echo='
 use strict;
-use IO::Socket::INET;
+use IO::Socket::IP;
 use Socket qw(MSG_OOB SHUT_WR);
-my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => 7, Proto => "tcp")
+my $s = IO::Socket::IP->new(PeerAddr => $ARGV[0], PeerPort => 7, Proto => "tcp")
 	or die "connect: $!\n";
 for my $part (["before-", 0], ["U", MSG_OOB], ["-after", 0]) {
 	defined send($s, $part->[0], $part->[1]) or die "send: $!\n";
@@ -46,9 +47,9 @@ log "echo with an urgent byte in the middle: '$out'"
 # shellcheck disable=SC2016 # perl code, run in the server guest
 collect='
 use strict;
-use IO::Socket::INET;
+use IO::Socket::IP;
 my ($port, $want, $wait) = @ARGV;
-my $l = IO::Socket::INET->new(LocalPort => $port, Listen => 1, ReuseAddr => 1)
+my $l = IO::Socket::IP->new(LocalHost => "::", LocalPort => $port, V6Only => 0, Listen => 1, ReuseAddr => 1)
 	or die "listen: $!\n";
 $SIG{ALRM} = sub { die "no connection\n" };
 alarm 30;
@@ -65,9 +66,9 @@ syswrite($s, $got);'
 # shellcheck disable=SC2016 # perl code, run in the client guest
 burst='
 use strict;
-use IO::Socket::INET;
+use IO::Socket::IP;
 use Socket qw(IPPROTO_TCP MSG_OOB TCP_CORK);
-my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp")
+my $s = IO::Socket::IP->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp")
 	or die "connect: $!\n";
 setsockopt($s, IPPROTO_TCP, TCP_CORK, 1) or die "TCP_CORK: $!\n";
 for my $part (["burst-", 0], ["U", MSG_OOB], ["-tail", 0]) {

@@ -5,6 +5,7 @@
 # client, the relay's address towards the backend, backend, state, bytes
 # each way, age and idle time; "established" while both sides are open,
 # "half-closed" once the client has sent its FIN and the backend has not.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -25,8 +26,8 @@ trap 'rule_quiet "del tcp $port"; gexec client rm -f "$fin"; gexec server rm -f 
 # closes.
 # shellcheck disable=SC2016 # perl code, run in the server guest
 backend='
-use IO::Socket::INET;
-my $l = IO::Socket::INET->new(LocalPort => $ARGV[0], Listen => 1, ReuseAddr => 1, Proto => "tcp") or die "listen: $!\n";
+use IO::Socket::IP;
+my $l = IO::Socket::IP->new(LocalHost => "::", LocalPort => $ARGV[0], V6Only => 0, Listen => 1, ReuseAddr => 1, Proto => "tcp") or die "listen: $!\n";
 alarm 60;
 my $s = $l->accept or die "accept: $!\n";
 sysread($s, my $b, 5);
@@ -38,16 +39,16 @@ syswrite($s, "bye");'
 gsh server 'setsid perl -e "$1" "$2" "$3" > /tmp/conns-backend.log 2>&1 < /dev/null &' "$backend" "$port" "$bye" ||
 	fail "cannot start the test backend on the server"
 retry 10 server_listening "$port" || fail "the test backend does not listen on $port"
-rule "add tcp $port $SERVER_IP:$port"
+rule "add tcp $port $(addr_port "$SERVER_IP" "$port")"
 
 # The client: "hello", the answer, open until told, then its FIN, then the
 # rest.
 # shellcheck disable=SC2016 # perl code, run in the client guest
 client='
-use IO::Socket::INET;
+use IO::Socket::IP;
 use Socket qw(SHUT_WR);
 alarm 60;
-my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp") or die "connect: $!\n";
+my $s = IO::Socket::IP->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp") or die "connect: $!\n";
 syswrite($s, "hello");
 sysread($s, my $got, 2);
 select(undef, undef, undef, 0.1) until -e $ARGV[2];
@@ -65,7 +66,7 @@ tcp_line()
 	local line='' deadline=$((SECONDS + 30))
 
 	while :; do
-		line=$(relay_conn_lines tcp | grep " $SERVER_IP:$port " || true)
+		line=$(relay_conn_lines tcp | grep -F " $(addr_port "$SERVER_IP" "$port") " || true)
 		if [ "$(echo "$line" | awk '{ print $5 }')" = "$1" ] && [[ " $line " == *" ${2:-$1} "* ]]; then
 			echo "$line"
 			return 0
@@ -82,9 +83,9 @@ line=$(tcp_line established "up=5 down=2") || fail "no established TCP relay wit
 log "conns while open: $line"
 read -r proto cli rel back state up down age idle <<< "$line"
 [ "$proto" = tcp ] || fail "the line does not start with tcp: $line"
-[[ $cli == "$CLIENT_IP":* ]] || fail "client field '$cli' is not $CLIENT_IP:PORT"
-[[ $rel == "$RELAY_BACK":* ]] || fail "relay field '$rel' is not $RELAY_BACK:PORT"
-[ "$back" = "$SERVER_IP:$port" ] || fail "backend field '$back' is not $SERVER_IP:$port"
+[[ $cli == "$(addr_port "$CLIENT_IP" "")"[0-9]* ]] || fail "client field '$cli' is not $(addr_port "$CLIENT_IP" PORT)"
+[[ $rel == "$(addr_port "$RELAY_BACK" "")"[0-9]* ]] || fail "relay field '$rel' is not $(addr_port "$RELAY_BACK" PORT)"
+[ "$back" = "$(addr_port "$SERVER_IP" "$port")" ] || fail "backend field '$back' is not $(addr_port "$SERVER_IP" "$port")"
 [ "$state" = established ] || fail "state '$state'"
 [ "$up" = up=5 ] || fail "'$up' instead of up=5 (the client sent 5 bytes)"
 [ "$down" = down=2 ] || fail "'$down' instead of down=2 (the backend answered 2 bytes)"

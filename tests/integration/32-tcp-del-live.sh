@@ -4,6 +4,7 @@
 # `del tcp` while the rule's relays are live: every one of them is reset
 # (docs/usage.md: tcp_resets counts `del`), the port stops listening, and
 # the other rules go on serving.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -23,7 +24,7 @@ rules=$(relay_rules)
 if gexec relay ss -tlnH | awk '$4 ~ /:7$/ { f = 1 } END { exit !f }'; then
 	fail "port 7 still listens in the relay guest after del"
 fi
-page=$(gexec client curl -sS --max-time 10 "http://$RELAY_FRONT/") || fail "port 80 no longer relays after del of port 7"
+page=$(gexec client curl -sS --max-time 10 "$RELAY_HTTP/") || fail "port 80 no longer relays after del of port 7"
 [ "$page" = "relaykit server" ] || fail "page after del: '$page'"
 note "del reset $resets of 20 live relays; port 80 still served"
 wait_tcp_idle 30

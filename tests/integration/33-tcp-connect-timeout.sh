@@ -6,6 +6,7 @@
 # ever comes.  tcp_connect_timeout (3 s here) gives the connect up: the
 # client's connection is closed after those 3 s, not before and not at the
 # client's own timeout, and tcp_connect_failed counts it.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -13,11 +14,11 @@ source "$(dirname "$0")/../lib/guest.sh"
 need_relay
 port=8097
 drop=(OUTPUT -p tcp -d "$SERVER_IP" --dport "$port" --syn -j DROP)
-trap 'gexec relay iptables -D "${drop[@]}" 2>/dev/null || true; rule_quiet "del tcp $port"; relay_sysctl tcp_connect_timeout "$timeout0"' EXIT
+trap 'gexec relay "$IPTABLES" -D "${drop[@]}" 2>/dev/null || true; rule_quiet "del tcp $port"; relay_sysctl tcp_connect_timeout "$timeout0"' EXIT
 timeout0=$(relay_sysctl_get tcp_connect_timeout)
 relay_sysctl tcp_connect_timeout 3
-gexec relay iptables -A "${drop[@]}" || fail "iptables in the relay guest cannot drop the SYNs to the backend"
-rule "add tcp $port $SERVER_IP:$port"
+gexec relay "$IPTABLES" -A "${drop[@]}" || fail "$IPTABLES in the relay guest cannot drop the SYNs to the backend"
+rule "add tcp $port $(addr_port "$SERVER_IP" "$port")"
 
 failed0=$(relay_stat tcp_connect_failed)
 for i in 1 2; do
@@ -31,7 +32,7 @@ for i in 1 2; do
 done
 failed=$(($(relay_stat tcp_connect_failed) - failed0))
 ((failed == 2)) || fail "tcp_connect_failed moved by $failed for 2 timed-out backend connects"
-dropped=$(gexec relay iptables -vnL OUTPUT | awk -v p="dpt:$port" '$0 ~ p { print $1 }')
+dropped=$(gexec relay "$IPTABLES" -vnL OUTPUT | awk -v p="dpt:$port" '$0 ~ p { print $1 }')
 ((dropped >= 2)) || fail "the relay guest dropped $dropped SYNs to the backend: the black hole did not hold"
 note "closed after ${ms} ms (tcp_connect_timeout 3 s); tcp_connect_failed +$failed; $dropped SYNs dropped"
 wait_tcp_idle 20

@@ -4,6 +4,7 @@
 # tcp_max_conns: with the limit at 5, ten clients that hold their
 # connections get 5 relays; the other 5 are reset at once and counted in
 # tcp_rejected.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -13,7 +14,7 @@ need_tcp_services
 trap 'rule_quiet "del tcp 7"; relay_sysctl tcp_max_conns "$max0"' EXIT
 max0=$(relay_sysctl_get tcp_max_conns)
 relay_sysctl tcp_max_conns 5
-rule "add tcp 7 $SERVER_IP:7"
+rule "add tcp 7 $(addr_port "$SERVER_IP" 7)"
 
 rejected0=$(relay_stat tcp_rejected)
 # 10 connections held 8 s; those refused fail or are closed at once.

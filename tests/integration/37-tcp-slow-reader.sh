@@ -15,6 +15,7 @@
 #    it; they must all arrive before the client sees the end.  (With the
 #    default buffers the whole file fits in the relay's send buffer and the
 #    queue is empty when the FIN comes.)
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"

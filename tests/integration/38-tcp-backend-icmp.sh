@@ -7,6 +7,7 @@
 # once with that error (EHOSTUNREACH, ECONNREFUSED, in its kernel log),
 # the client is closed within seconds, not at tcp_connect_timeout (raised
 # to 120 s here), and tcp_connect_failed counts each.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -14,25 +15,33 @@ source "$(dirname "$0")/../lib/guest.sh"
 need_relay
 port=8095
 reject=(INPUT -p tcp --dport "$port" -j REJECT)
-trap 'gexec server iptables -F INPUT 2>/dev/null || true; rule_quiet "del tcp $port"; relay_sysctl tcp_connect_timeout "$timeout0"' EXIT
+trap 'gexec server "$IPTABLES" -F INPUT 2>/dev/null || true; rule_quiet "del tcp $port"; relay_sysctl tcp_connect_timeout "$timeout0"' EXIT
 timeout0=$(relay_sysctl_get tcp_connect_timeout)
 relay_sysctl tcp_connect_timeout 120
-rule "add tcp $port $SERVER_IP:$port"
+rule "add tcp $port $(addr_port "$SERVER_IP" "$port")"
 
-for kind in host-unreachable:113 port-unreachable:111; do
+# REJECT's names for them and the errnos they become (EHOSTUNREACH,
+# ECONNREFUSED): ICMPv6 says address unreachable for host unreachable.
+if [ "$FAMILY" = 6 ]; then
+	kinds=(icmp6-addr-unreachable:113 icmp6-port-unreachable:111)
+else
+	kinds=(icmp-host-unreachable:113 icmp-port-unreachable:111)
+fi
+for kind in "${kinds[@]}"; do
 	icmp=${kind%:*}
 	errno=${kind#*:}
-	gexec server iptables -F INPUT
-	gexec server iptables -A "${reject[@]}" --reject-with "icmp-$icmp" ||
-		fail "iptables in the server cannot reject with icmp-$icmp"
+	gexec server "$IPTABLES" -F INPUT
+	gexec server "$IPTABLES" -A "${reject[@]}" --reject-with "$icmp" ||
+		fail "$IPTABLES in the server cannot reject with $icmp"
 	failed0=$(relay_stat tcp_connect_failed)
+	logged0=$(gsh relay 'dmesg | grep -c "connect failed: -$1$" || :' "$errno")
 	out=$(gexec client perl "$GTOOLS/tcpclient.pl" closed "$RELAY_FRONT" "$port" 5000) ||
-		fail "icmp-$icmp: the client was not closed within 5 s: $out"
-	log "icmp-$icmp: $out"
+		fail "$icmp: the client was not closed within 5 s: $out"
+	log "$icmp: $out"
 	failed=$(($(relay_stat tcp_connect_failed) - failed0))
-	((failed == 1)) || fail "icmp-$icmp: tcp_connect_failed moved by $failed"
-	retry 5 gsh relay 'dmesg | grep -q "connect failed: -$1$"' "$errno" ||
-		fail "icmp-$icmp: no 'connect failed: -$errno' in the relay's kernel log"
+	((failed == 1)) || fail "$icmp: tcp_connect_failed moved by $failed"
+	retry 5 gsh relay '[ "$(dmesg | grep -c "connect failed: -$1$")" -gt "$2" ]' "$errno" "$logged0" ||
+		fail "$icmp: no 'connect failed: -$errno' in the relay's kernel log"
 done
 note "host and port unreachable: the client closed at once, counted"
 wait_tcp_idle 20

@@ -9,6 +9,7 @@
 #  - the client sends 6 bytes and aborts: the server must get ECONNRESET.
 # Three times each; tcp_resets counts every one.
 # relaykit-test: quick
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -17,8 +18,8 @@ need_relay
 down=8094
 up=8093
 trap 'rule_quiet "del tcp $down"; rule_quiet "del tcp $up"; gexec server rm -f /tmp/rstpeer.out' EXIT
-rule "add tcp $down $SERVER_IP:$down"
-rule "add tcp $up $SERVER_IP:$up"
+rule "add tcp $down $(addr_port "$SERVER_IP" "$down")"
+rule "add tcp $up $(addr_port "$SERVER_IP" "$up")"
 
 # serve MODE PORT [ARG]: one rstpeer.pl server in the server guest, its
 # report in /tmp/rstpeer.out (reported); returns once it listens.

@@ -12,6 +12,7 @@
 #  - likewise for the port of a conntrack entry of the relay guest's towards
 #    the backend (here a query of its own, tracked once an iptables rule
 #    uses conntrack): our hook, before conntrack, would steal its replies.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -23,15 +24,15 @@ tracked=5062
 holder_pid=/tmp/udp-relay-ports.pid
 ct_rule=(OUTPUT -p udp -m conntrack --ctstate NEW -j ACCEPT)
 trap 'rule_quiet "del udp $sip"; gsh relay "kill \$(cat $holder_pid) 2>/dev/null; rm -f $holder_pid" || true
-	gexec relay iptables -D "${ct_rule[@]}" 2>/dev/null || true' EXIT
-rule "add udp $sip $SERVER_IP:53"
+	gexec relay "$IPTABLES" -D "${ct_rule[@]}" 2>/dev/null || true' EXIT
+rule "add udp $sip $(addr_port "$SERVER_IP" 53)"
 
 # relay_port CLIENT_PORT: the relay port of the client's mapping.
 relay_port()
 {
 	local m
 
-	m=$(relay_conn_lines udp | awk -v c="$CLIENT_IP:$1" '$2 == c { print $3 }')
+	m=$(relay_conn_lines udp | awk -v c="$(addr_port "$CLIENT_IP" "$1")" '$2 == c { print $3 }')
 	[ -n "$m" ] || fail "no mapping for $CLIENT_IP:$1 in conns: $(relay_conns)"
 	echo "${m##*:}"
 }
@@ -42,7 +43,7 @@ port=$(relay_port "$sip")
 [ "$port" != "$sip" ] || fail "the mapping of $CLIENT_IP:$sip took relay port $sip, the rule's port"
 log "client port $sip to rule port $sip: answered, relay port $port"
 
-gsh relay 'setsid perl -MIO::Socket::INET -e "my \$s = IO::Socket::INET->new(LocalPort => \$ARGV[0], Proto => q(udp)) or die qq(bind: \$!\n); sleep 120" "$1" > /dev/null 2>&1 < /dev/null & echo $! > "$2"' \
+gsh relay 'setsid perl -MIO::Socket::IP -e "my \$s = IO::Socket::IP->new(LocalHost => q(::), V6Only => 0, LocalPort => \$ARGV[0], Proto => q(udp)) or die qq(bind: \$!\n); sleep 120" "$1" > /dev/null 2>&1 < /dev/null & echo $! > "$2"' \
 	"$bound" "$holder_pid" || fail "cannot bind UDP port $bound in the relay guest"
 bound_now() { gexec relay ss -ulnH | awk -v p=":$bound" '$4 ~ p "$" { f = 1 } END { exit !f }'; }
 retry 10 bound_now || fail "nothing bound to UDP port $bound in the relay guest"
@@ -51,7 +52,7 @@ port=$(relay_port "$bound")
 [ "$port" != "$bound" ] || fail "the mapping of $CLIENT_IP:$bound took relay port $bound, bound by a local socket"
 log "client port $bound, bound in the relay guest: answered, relay port $port"
 
-gexec relay iptables -A "${ct_rule[@]}" || fail "cannot add an iptables rule in the relay guest"
+gexec relay "$IPTABLES" -A "${ct_rule[@]}" || fail "cannot add an iptables rule in the relay guest"
 out=$(gexec relay dig -b "$RELAY_BACK#$tracked" +short +tries=1 +timeout=3 "@$SERVER_IP" www.relay.test) ||
 	fail "the relay guest's own query from port $tracked failed: '$out'"
 ct_entry() { gexec relay grep -E "udp .* sport=$tracked dport=53 " /proc/net/nf_conntrack; }

@@ -8,22 +8,24 @@
 # each must be answered from the address and port it went to (dig drops a
 # reply from elsewhere), and each has its own mapping and relay port.
 # Deleting one of the rules leaves the other's mapping alone.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
 
 need_relay
-front2=192.0.2.2
+if [ "$FAMILY" = 6 ]; then front2_net=2001:db8:1::2/64; else front2_net=192.0.2.2/24; fi
+front2=${front2_net%/*}
 other=5062
-trap 'rule_quiet "del udp $other"; gexec relay ip addr del "$front2/24" dev eth0 2>/dev/null || true' EXIT
-gexec relay ip addr add "$front2/24" dev eth0 || fail "cannot add $front2 to the relay"
-rule "add udp $other $SERVER_IP:53"
+trap 'rule_quiet "del udp $other"; gexec relay ip addr del "$front2_net" dev eth0 2>/dev/null || true' EXIT
+gexec relay ip addr add "$front2_net" dev eth0 nodad || fail "cannot add $front2 to the relay"
+rule "add udp $other $(addr_port "$SERVER_IP" 53)"
 
 
 # relay_ports CLIENT_PORT: the relay ports of the client's mappings, one a line.
 relay_ports()
 {
-	relay_conn_lines udp | awk -v c="$CLIENT_IP:$1" '$2 == c { n = split($3, a, ":"); print a[n] }' | sort -u
+	relay_conn_lines udp | awk -v c="$(addr_port "$CLIENT_IP" "$1")" '$2 == c { n = split($3, a, ":"); print a[n] }' | sort -u
 }
 
 # two_mappings CLIENT_PORT WHAT: the client port has two mappings, on two relay ports.

@@ -17,6 +17,7 @@
 # Alone (a parallel run puts it after the lanes): it measures the relay
 # guest's CPU time, which preemption by other guests would inflate.
 # relaykit-test: exclusive
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -30,15 +31,15 @@ trap 'gexec relay sysctl -qw net.ipv4.tcp_mem="$mem0" || true
 	gexec server touch /tmp/mp-drain || true
 	rule_quiet "del tcp 9000"; rule_quiet "del tcp $hog_port"
 	gexec client sh -c "rm -f /tmp/mp-*" || true' EXIT
-rule "add tcp 9000 $SERVER_IP:9000"
-rule "add tcp $hog_port $SERVER_IP:$hog_port"
+rule "add tcp 9000 $(addr_port "$SERVER_IP" 9000)"
+rule "add tcp $hog_port $(addr_port "$SERVER_IP" "$hog_port")"
 
 # shellcheck disable=SC2016 # perl code, run in the server guest
 hog='
 use strict;
-use IO::Socket::INET;
+use IO::Socket::IP;
 my ($port, $n) = @ARGV;
-my $l = IO::Socket::INET->new(LocalPort => $port, Listen => $n, ReuseAddr => 1)
+my $l = IO::Socket::IP->new(LocalHost => "::", LocalPort => $port, V6Only => 0, Listen => $n, ReuseAddr => 1)
 	or die "listen: $!\n";
 my @c = map { $l->accept or die "accept: $!\n" } 1 .. $n;
 sleep 1 until -e "/tmp/mp-drain";
@@ -61,7 +62,7 @@ upload()
 			sha256sum "$f" | cut -d" " -f1 > "$f.want"
 			( timeout 120 socat -t 60 -T 120 - "TCP:$4:$3" < "$f" | cut -d" " -f1 > "$f.got" ) \
 				> /dev/null 2>&1 < /dev/null &
-		done' "$@" "$RELAY_FRONT" || fail "cannot start the uploads to port $3"
+		done' "$@" "$(bracketed "$RELAY_FRONT")" || fail "cannot start the uploads to port $3"
 }
 
 relays() { relay_conn_lines tcp | wc -l; }

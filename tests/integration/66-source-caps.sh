@@ -6,6 +6,7 @@
 # address gets 3 UDP mappings for queries from 6 ports, and 3 TCP relays of
 # 6 connections held open, each refusal counted; the client's other
 # address is still served meanwhile.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -16,7 +17,7 @@ hold_out=$(mktemp)
 trap 'relay_restore; rule_quiet "del tcp 7"; rm -f "$hold_out"' EXIT
 relay_sysctl udp_max_per_source 3
 relay_sysctl tcp_max_per_source 3
-rule "add tcp 7 $SERVER_IP:7"
+rule "add tcp 7 $(addr_port "$SERVER_IP" 7)"
 wait_udp_empty 30
 udp0=$(relay_stat udp_source_limit)
 tcp0=$(relay_stat tcp_source_limit)
@@ -28,8 +29,8 @@ other_address_served()
 
 	out=$(gexec client dig -b "$CLIENT_IP2" +short +tries=1 +timeout=3 "@$RELAY_FRONT" www.relay.test) ||
 		fail "$1: a query from $CLIENT_IP2 failed: '$out'"
-	[ "$out" = "$SERVER_IP" ] || fail "$1: a query from $CLIENT_IP2 got '$out'"
-	gexec client curl -s --interface "$CLIENT_IP2" --max-time 5 -o /dev/null "http://$RELAY_FRONT/" ||
+	[ "$out" = "$WWW_A" ] || fail "$1: a query from $CLIENT_IP2 got '$out'"
+	gexec client curl -s --interface "$CLIENT_IP2" --max-time 5 -o /dev/null "$RELAY_HTTP/" ||
 		fail "$1: no page for $CLIENT_IP2"
 }
 

@@ -17,6 +17,7 @@
 # (uml/topology/x86.topo), and RPS on its front link spreads the clients'
 # segments over both, as the accept work runs beside them. UML guests have
 # one CPU: there this checks the behaviour only.
+# relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -24,8 +25,9 @@ source "$(dirname "$0")/../lib/guest.sh"
 CONNS=300
 unroutable=8091
 refused=8092
-nowhere=203.0.113.1
 rps=/sys/class/net/eth0/queues/rx-0/rps_cpus
+# Documentation prefixes no guest routes.
+if [ "$FAMILY" = 6 ]; then nowhere=2001:db8:ff::1; else nowhere=203.0.113.1; fi
 
 need_relay
 cpus=$(gexec relay nproc)
@@ -53,8 +55,8 @@ if ((cpus >= 2)); then
 		fail "cannot enable RPS on the relay's eth0"
 	rps_note="$cpus CPUs, RPS on the front link"
 fi
-rule "add tcp $unroutable $nowhere:80"
-rule "add tcp $refused $SERVER_IP:$refused"
+rule "add tcp $unroutable $(addr_port "$nowhere" 80)"
+rule "add tcp $refused $(addr_port "$SERVER_IP" "$refused")"
 
 accepted0=$(relay_stat tcp_accepted)
 failed0=$(relay_stat tcp_connect_failed)
