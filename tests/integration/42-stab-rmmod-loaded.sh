@@ -29,14 +29,15 @@ stab_start_echod $ECHO_PORT
 rule "add tcp $ECHO_PORT $SERVER_IP:$ECHO_PORT"
 # Nothing listens there on the server: the mappings are made all the same,
 # and stay unreplied.
-rule "add udp $UDP_PORT $SERVER_IP:$UDP_PORT"
+rule "add udp $UDP_PORT $SERVER_IP4:$UDP_PORT"
+rule "add udp $UDP_PORT [$SERVER_IP6]:$UDP_PORT"
 # Sending takes longer than the default 5 s of an unreplied mapping's life.
 relay_sysctl udp_unreplied_timeout 300
 
 hold_out=$STAB_DIR/hold.out
 gexec client rm -f /tmp/hold.ready /tmp/load.stop
 EXEC_TIMEOUT=400 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 150 /tmp/hold.ready' \
-	"$GTOOLS/load.pl" "$RELAY_FRONT" "$TCP_CONNS" > "$hold_out" 2>&1 &
+	"$GTOOLS/load.pl" "$RELAY_FRONTS" "$TCP_CONNS" > "$hold_out" 2>&1 &
 hold_pid=$!
 retry 120 gexec client test -e /tmp/hold.ready || fail "the client did not open its connections: $(cat "$hold_out")"
 opened=$(gexec client cat /tmp/hold.ready)
@@ -48,10 +49,14 @@ retry 20 held || fail "$TCP_CONNS held connections, but tcp_active=$(relay_stat 
 # (the same ports: flows already mapped reuse their mapping) until all are
 # mapped, three passes at most.
 mapped() { [ "$(relay_stat udp_mappings)" -ge "$UDP_FLOWS" ]; }
+# Half the flows over each family.
 for pass in 1 2 3; do
-	out=$(EXEC_TIMEOUT=120 gexec client perl "$GTOOLS/udpraw.pl" flows "$CLIENT_IP" "$RELAY_FRONT" "$UDP_PORT" 20000 "$UDP_FLOWS" 800) ||
-		fail "UDP flows: $out"
-	log "pass $pass: $out: udp_mappings=$(relay_stat udp_mappings)"
+	for from_to in "$CLIENT_IP4 $RELAY_FRONT4" "$CLIENT_IP6 $RELAY_FRONT6"; do
+		read -r from to <<< "$from_to"
+		out=$(EXEC_TIMEOUT=120 gexec client perl "$GTOOLS/udpraw.pl" flows "$from" "$to" "$UDP_PORT" \
+			20000 $((UDP_FLOWS / 2)) 800) || fail "UDP flows to $to: $out"
+		log "pass $pass, $to: $out: udp_mappings=$(relay_stat udp_mappings)"
+	done
 	mapped && break
 done
 tcp=$(relay_stat tcp_active)

@@ -80,8 +80,11 @@ left=$(failslab_pause)
 injected=$((tcp_budget - left))
 udp_budget=$((SLAB_TIMES - tcp_budget))
 failslab_arm "$udp_budget"
-out=$(EXEC_TIMEOUT=60 gexec client perl "$GTOOLS/udpraw.pl" flows "$CLIENT_IP" "$RELAY_FRONT" 53 30000 1500 500) ||
-	fail "UDP flows: $out"
+for from_to in "$CLIENT_IP4 $RELAY_FRONT4" "$CLIENT_IP6 $RELAY_FRONT6"; do
+	read -r from to <<< "$from_to"
+	out=$(EXEC_TIMEOUT=60 gexec client perl "$GTOOLS/udpraw.pl" flows "$from" "$to" 53 30000 750 500) ||
+		fail "UDP flows to $to: $out"
+done
 sleep 2
 left=$(failslab_pause)
 injected=$((injected + udp_budget - left))

@@ -70,7 +70,7 @@ rej0=$(relay_stat tcp_rejected)
 tmo0=$(relay_stat tcp_timeouts)
 slow_out=$STAB_DIR/slow.out
 gexec client rm -f /tmp/load.stop
-EXEC_TIMEOUT=60 gexec client perl "$GTOOLS/load.pl" slow "$RELAY_FRONT" 80 $SLOW_CONNS 15 > "$slow_out" 2>&1 &
+EXEC_TIMEOUT=60 gexec client perl "$GTOOLS/load.pl" slow "$RELAY_FRONTS" 80 $SLOW_CONNS 15 > "$slow_out" 2>&1 &
 slow_pid=$!
 peak=0
 peak_slab=0
@@ -96,9 +96,14 @@ slow_note="slowloris: peak $peak/$MAX_CONNS, rejected $rej, timed out $tmo"
 
 # --- 3. malformed and spoofed UDP ---------------------------------------------
 drop0=$(relay_stat udp_dropped)
-out=$(gexec client perl "$GTOOLS/udpraw.pl" bad "$CLIENT_IP" "$RELAY_FRONT" 53 5600 20) || fail "raw UDP sender: $out"
-log "$out"
-want=$(echo "$out" | awk '$1 == "dropped-expected" { print $2 }')
+want=0
+for from_to in "$CLIENT_IP4 $RELAY_FRONT4" "$CLIENT_IP6 $RELAY_FRONT6"; do
+	read -r from to <<< "$from_to"
+	out=$(gexec client perl "$GTOOLS/udpraw.pl" bad "$from" "$to" 53 5600 20) ||
+		fail "raw UDP sender to $to: $out"
+	log "$to: $out"
+	want=$((want + $(echo "$out" | awk '$1 == "dropped-expected" { print $2 }')))
+done
 sleep 1
 dropped=$(($(relay_stat udp_dropped) - drop0))
 log "malformed datagrams: udp_dropped +$dropped, $want expected"

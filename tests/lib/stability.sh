@@ -97,7 +97,7 @@ stab_serves()
 	[ "$page" = "relaykit server" ] || fail "page through the relay: '$page'"
 	a=$(retry 10 gexec client dig +short +tries=1 +timeout=2 "@$RELAY_FRONT" www.relay.test) ||
 		fail "no DNS answer through the relay"
-	[ "$a" = "$SERVER_IP" ] || fail "DNS answer through the relay: '$a'"
+	[ "$a" = "$WWW_A" ] || fail "DNS answer through the relay: '$a'"
 }
 
 # stab_kmemleak: scan now (twice: an object is reported once it held still
@@ -149,16 +149,16 @@ stab_start_echod()
 # stab_load_start SECONDS [PATHS] [QPS]: client traffic through the relay in
 # the background, for at most SECONDS: HTTP GETs of PATHS (default "/")
 # over short connections and DNS queries at QPS (default 50) from a new
-# source port every 20.  stab_load_stop ends it early and prints the two
+# source port every 20, over IPv4 and IPv6 in turn.  stab_load_stop ends it early and prints the two
 # summary lines (also in STAB_LOAD).
 STAB_LOAD_PIDS=()
 stab_load_start()
 {
 	gexec client rm -f /tmp/load.stop
-	EXEC_TIMEOUT=$(($1 + 60)) gexec client perl "$GTOOLS/load.pl" http "$RELAY_FRONT" 80 "$1" "${2:-/}" \
+	EXEC_TIMEOUT=$(($1 + 60)) gexec client perl "$GTOOLS/load.pl" http "$RELAY_FRONTS" 80 "$1" "${2:-/}" \
 		> "$STAB_DIR/http.out" 2>&1 &
 	STAB_LOAD_PIDS+=($!)
-	EXEC_TIMEOUT=$(($1 + 60)) gexec client perl "$GTOOLS/load.pl" dns "$RELAY_FRONT" 53 "$1" "${3:-50}" \
+	EXEC_TIMEOUT=$(($1 + 60)) gexec client perl "$GTOOLS/load.pl" dns "$RELAY_FRONTS" 53 "$1" "${3:-50}" \
 		> "$STAB_DIR/dns.out" 2>&1 &
 	STAB_LOAD_PIDS+=($!)
 }

@@ -102,10 +102,10 @@ ex relay test -e /proc/net/relay/rules || rk_die "the relay is not loaded in run
 
 ex server sh -c 'head -c 1048576 /dev/urandom > /srv/www/soak-1m' || rk_die "cannot create /srv/www/soak-1m on the server"
 ex client rm -f /tmp/load.stop
-EXEC_TIMEOUT=$((duration + 120)) ex client perl "$GTOOLS/load.pl" http 192.0.2.1 80 "$duration" /,/soak-1m \
+EXEC_TIMEOUT=$((duration + 120)) ex client perl "$GTOOLS/load.pl" http 192.0.2.1,2001:db8:1::1 80 "$duration" /,/soak-1m \
 	> "$OUTDIR/http.out" 2>&1 &
 PIDS+=($!)
-EXEC_TIMEOUT=$((duration + 120)) ex client perl "$GTOOLS/load.pl" dns 192.0.2.1 53 "$duration" 40 \
+EXEC_TIMEOUT=$((duration + 120)) ex client perl "$GTOOLS/load.pl" dns 192.0.2.1,2001:db8:1::1 53 "$duration" 40 \
 	> "$OUTDIR/dns.out" 2>&1 &
 PIDS+=($!)
 
