@@ -53,8 +53,10 @@ show "web page from the server's nginx, through the relay" client \
 show "the same page as text" client w3m -dump http://192.0.2.1/
 show "the same page over IPv6, relayed to the server's IPv4 address" client \
 	curl -6 -sS --max-time 10 -g "http://[2001:db8:1::1]/"
+show "the same page as text over IPv6" client w3m -dump "http://[2001:db8:1::1]/"
 show "DNS through the relay (UDP)" client nslookup -timeout=3 www.relay.test 192.0.2.1
-show "DNS through the relay over IPv6" client nslookup -timeout=3 www.relay.test 2001:db8:1::1
+show "DNS through the relay over IPv6, to the server's IPv6 address" client \
+	dig +noall +answer @2001:db8:1::1 www.relay.test AAAA
 for file in control rules stats conns; do
 	show "/proc/net/relay/$file" relay cat "/proc/net/relay/$file"
 done

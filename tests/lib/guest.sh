@@ -14,21 +14,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/phase-topology.sh"
 STATE=${STATE:-$KIT/run/$RUN}
 
-# bracketed ADDR: ADDR as URLs, rules and socat write it before a port: an
-# IPv6 one in brackets.
-bracketed()
-{
-	case $1 in
-	*:*) echo "[$1]" ;;
-	*) echo "$1" ;;
-	esac
-}
-
-# addr_port ADDR PORT: "ADDR:PORT", an IPv6 ADDR in brackets.
-addr_port()
-{
-	echo "$(bracketed "$1"):$2"
-}
+# shellcheck source=../../uml/lib/addr.sh
+source "$KIT/uml/lib/addr.sh"
 
 # Addresses of the default topology, both families: CLIENT_IP4 ...
 # SERVER_IP4 and CLIENT_IP6 ... SERVER_IP6.  CLIENT_IP, CLIENT_IP2,

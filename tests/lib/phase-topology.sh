@@ -122,8 +122,8 @@ phase_diagnose()
 
 # phase_postmortem FILE: after a failed test, what the network saw, in
 # FILE: the links of the run's netns (a bridge port or tap that dropped),
-# and per guest its interfaces, its IP/UDP/TCP counters and net/relay's
-# counts and relays. A datagram or segment lost between guests
+# and per guest its interfaces, its IP/UDP/TCP counters (IPv6's: those not
+# 0) and net/relay's counts and relays. A datagram or segment lost between guests
 # shows as a count that does not match on the two sides of a link.
 phase_postmortem()
 {
@@ -140,6 +140,8 @@ phase_postmortem()
 			# shellcheck disable=SC2016 # expanded by the guest's shell
 			(cd "$KIT" && RUN=$RUN ./uml/exec.sh -t 20 "$guest" sh -c '
 				cat /proc/net/dev /proc/net/snmp
+				echo "/proc/net/snmp6 (Ip6, Icmp6, Udp6; counts not 0):"
+				awk "/^(Ip6|Icmp6|Udp6)[A-Z]/ && \$2 != 0 { printf \"%s=%s \", \$1, \$2 } END { print \"\" }" /proc/net/snmp6
 				[ -r /proc/net/relay/stats ] || exit 0
 				echo "/proc/net/relay/stats (counts not 0):"
 				grep -v " 0\$" /proc/net/relay/stats
