@@ -536,6 +536,51 @@ static void nrelay_test_table_ipv6(struct kunit *test)
 	nrelay_test_table_del(tt);
 }
 
+/* Buckets of the table's client side with a mapping in them. */
+static unsigned int nrelay_test_orig_buckets(const struct nrelay_udp_table *t)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i <= t->mask; i++)
+		n += !hlist_empty(&t->orig[i]);
+	return n;
+}
+
+/*
+ * Every 32-bit word of an IPv6 client address goes into its bucket: 16
+ * clients that differ in one word only spread over a 1,024-bucket table.
+ * A hash of the low word alone (an IPv4-sized key) would put the clients
+ * that differ in the prefix into one bucket: 16 flows of a /48 each in one
+ * chain, a chain an attacker with a routed prefix makes as long as it likes.
+ */
+static void nrelay_test_table_ipv6_hash(struct kunit *test)
+{
+	struct nrelay_test_table *tt = nrelay_test_table_new_size(test, 1024);
+	struct nrelay_addr base = nrelay_test_addr6("2001:db8:1::10", 40000);
+	struct nrelay_udp_map *m;
+	struct nrelay_addr c;
+	unsigned int word, k;
+	int err = 0;
+
+	tt->rule.backend = nrelay_test_addr6("2001:db8:2::2", 53);
+	tt->service = nrelay_test_addr6("2001:db8:1::1", 53);
+	for (word = 0; word < 4; word++) {
+		for (k = 1; k <= 16; k++) {
+			c = base;
+			c.ip6.s6_addr32[word] ^= htonl(k << 8);
+			m = nrelay_udp_map_create(&tt->t, &tt->rule, &c,
+						  &tt->service, NULL, 64,
+						  jiffies, &err);
+			KUNIT_ASSERT_NOT_NULL(test, m);
+		}
+		/* 16 keys in 1,024 buckets: fewer than 12 by a 2.5e-8 chance. */
+		KUNIT_EXPECT_GE_MSG(test, nrelay_test_orig_buckets(&tt->t), 12U,
+				    "clients differing in word %u", word);
+		KUNIT_EXPECT_EQ(test, 16U, nrelay_udp_flush(&tt->t, &tt->rule));
+	}
+	nrelay_test_table_del(tt);
+}
+
 /* Every relay port towards one backend in use: the next flow fails. */
 static void nrelay_test_table_ports_exhausted(struct kunit *test)
 {
@@ -766,6 +811,7 @@ static struct kunit_case nrelay_udp_table_cases[] = {
 	KUNIT_CASE(nrelay_test_table_init_args),
 	KUNIT_CASE(nrelay_test_table_one_bucket),
 	KUNIT_CASE(nrelay_test_table_ipv6),
+	KUNIT_CASE(nrelay_test_table_ipv6_hash),
 	KUNIT_CASE(nrelay_test_port_pick_bounded),
 	KUNIT_CASE(nrelay_test_table_ports_exhausted),
 	KUNIT_CASE(nrelay_test_table_expire_slices),
