@@ -18,6 +18,16 @@
 #   (build/rrload from bench/rrload.c), DNS queries per second (direct,
 #   dnat, ipvs, relay); once per case: idle connections held and the relay's
 #   memory per connection.
+# Families (BENCH_FAMILIES): a round runs each case over IPv4 and again over
+# IPv6, back to back, between the same guests (the topology is dual-stack;
+# bench/addresses.sh). An IPv6 figure is a row CASE/ipv6 in raw.csv and
+# "CASE (IPv6)" in the report, its ratios and targets taken within IPv6.
+# socat is IPv4 only: it has no target, it costs a process per connection
+# whatever the family, and its IPv4 rows say that. The idle connections and
+# the profiles, once per case, are IPv4 only (and run when BENCH_FAMILIES
+# has 4): they take minutes per family, and what the idle test is for, the
+# state beyond the sockets, holds addresses of either family alike
+# (net/relay, conntrack and IPVS keep them in unions).
 # Results: run/bench-results/STAMP/ (raw.csv, summary.csv, benchmarks.md,
 # charts, bench.log); a full run also updates docs/benchmarks.md,
 # docs/benchmarks.csv and docs/bench/*.png.
@@ -37,8 +47,9 @@
 # docs untouched: for developing the bench), BENCH_ROUNDS (3), BENCH_SECS
 # (iperf3 seconds each way, 8), BENCH_RR_SECS (rr, connrate, dns: 3),
 # BENCH_IDLE (10000), BENCH_SOCAT_IDLE (1000: a process per connection),
-# BENCH_CASES (all six), BENCH_DOCS (1 for a full run), RUN (bench-PID),
-# BENCH_KEEP=1 (leave the guests up at the end).
+# BENCH_CASES (all six), BENCH_FAMILIES ("4 6"; 4 for the IPv4 rows alone),
+# BENCH_DOCS (1 for a full run), RUN (bench-PID), BENCH_KEEP=1 (leave the
+# guests up at the end).
 set -euo pipefail
 
 RUN=${RUN:-bench-$$}
@@ -47,6 +58,8 @@ export RUN
 . "$(dirname "${BASH_SOURCE[0]}")/../uml/lib/common.sh"
 # shellcheck source=uml/lib/run.sh source-path=SCRIPTDIR/..
 . "$KIT/uml/lib/run.sh"
+# shellcheck source=bench/addresses.sh source-path=SCRIPTDIR/..
+. "$KIT/bench/addresses.sh"
 STATE=$KIT/run/$RUN
 BENCH_TOPO=${BENCH_TOPO:-bench}
 case $BENCH_TOPO in
@@ -78,11 +91,9 @@ RRLOAD=$KIT/build/rrload
 GUEST_SH=/relaykit/kit/bench/guest.sh
 G_RRLOAD=/relaykit/kit/build/rrload
 
-FRONT=192.0.2.1
-SERVER=198.51.100.2
-CLIENT_IPS="192.0.2.10 192.0.2.11"
 ALL_CASES="forward dnat ipvs haproxy socat relay"
 DNS_CASES="forward dnat ipvs relay"	# forward = direct to the server
+V4_ONLY_CASES="socat"	# the header says why
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	ROUNDS=${BENCH_ROUNDS:-1} SECS=${BENCH_SECS:-2} RR_SECS=${BENCH_RR_SECS:-1}
@@ -94,6 +105,7 @@ fi
 SOCAT_IDLE=${BENCH_SOCAT_IDLE:-1000}
 ((SOCAT_IDLE <= IDLE)) || SOCAT_IDLE=$IDLE
 CASES=${BENCH_CASES:-$ALL_CASES}
+FAMILIES=${BENCH_FAMILIES:-4 6}
 CONNRATE_PARALLEL=16
 DNS_WINDOW=8		# more outstanding queries overflow UML's transmit queues
 DNS_SOCKETS=4
@@ -112,6 +124,34 @@ warn() { rk_warn "$@" 2>&1 | tee -a "$LOG" >&2; }
 for c in $CASES; do
 	[[ " $ALL_CASES " == *" $c "* ]] || rk_die "BENCH_CASES: unknown case '$c' (known: $ALL_CASES)"
 done
+for fam in $FAMILIES; do
+	bench_family "$fam" || rk_die "BENCH_FAMILIES: unknown family '$fam' (4, 6)"
+done
+
+# row_name CASE FAMILY: the name of CASE's figures over FAMILY in raw.csv
+# (bench/report.pl reads it back): the case's own over IPv4, CASE/ipv6 over
+# IPv6, as the tests name their IPv6 twins.
+row_name() {
+	if [[ $2 == 6 ]]; then
+		echo "$1/ipv6"
+	else
+		echo "$1"
+	fi
+}
+
+# What a round runs: "CASE FAMILY", each case's families back to back so
+# that the machine's drift hits them alike.
+rows=()
+for c in $CASES; do
+	for fam in $FAMILIES; do
+		[[ $fam == 4 || " $V4_ONLY_CASES " != *" $c "* ]] || continue
+		rows+=("$c $fam")
+	done
+done
+((${#rows[@]})) || rk_die "BENCH_CASES='$CASES' over BENCH_FAMILIES='$FAMILIES': nothing to run ($V4_ONLY_CASES: IPv4 only)"
+# The idle connections and the profiles are IPv4 only (the header says why).
+HAS_V4=0
+[[ " $FAMILIES " != *" 4 "* ]] || HAS_V4=1
 ((EUID == 0)) || rk_die "must run as root (the topology needs ip netns)"
 ((!RELAY_X86)) || [[ $LINK == daemon ]] || rk_die "BENCH_LINK=$LINK: for the UML topology; the x86 relay is on bridges already"
 needed=("$KIT/build/rootfs.img" "$KIT/build/agent")
@@ -167,7 +207,7 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 
 LOAD_START=$(load1)
 T_START=$(date +%s)
-say "bench: RUN=$RUN link=$LINK rounds=$ROUNDS iperf3=${SECS}s rr=${RR_SECS}s idle=$IDLE cases: $CASES"
+say "bench: RUN=$RUN link=$LINK rounds=$ROUNDS iperf3=${SECS}s rr=${RR_SECS}s idle=$IDLE cases: $CASES; families: $FAMILIES"
 say "bench: results in $OUT (log: $LOG)"
 if awk -v l="$LOAD_START" 'BEGIN { exit !(l > 2) }'; then
 	warn "load average $LOAD_START > 2: other work on this machine will make the figures noisy"
@@ -191,7 +231,7 @@ HAPROXY_VERSION=$(gx relay haproxy -v 2> /dev/null | head -n 1) || HAPROXY_VERSI
 SOCAT_VERSION=$(gx relay socat -V 2> /dev/null | awk '/socat version/ { print $3; exit }') || SOCAT_VERSION=unknown
 say "bench: relay kernel $KERNEL_RELAY; client/server $KERNEL_PEERS"
 
-record() {	# CASE METRIC ROUND VALUE
+record() {	# ROW METRIC ROUND VALUE (ROW: row_name)
 	echo "$1,$2,$3,$4" >> "$RAW"
 }
 
@@ -221,16 +261,19 @@ field() {
 	return 1
 }
 
+# target_of CASE: where the client connects, in the family that
+# bench_family set last.
 target_of() { [[ $1 == forward ]] && echo "$SERVER" || echo "$FRONT"; }
 
-# iperf CASE ROUND DIR(up|down): throughput and relay CPU per GiB.
+# measure_iperf ROW TARGET ROUND DIR(up|down): throughput and relay CPU per
+# GiB.
 measure_iperf() {
-	local c=$1 round=$2 dir=$3 t0 t1 json res rev=()
+	local row=$1 target=$2 round=$3 dir=$4 t0 t1 json res rev=()
 
 	[[ $dir == down ]] && rev=(-R)
 	t0=$(relay_ticks)
-	if ! json=$(gx -t $((SECS + 60)) client iperf3 -c "$(target_of "$c")" -t "$SECS" -J "${rev[@]}" 2>> "$LOG"); then
-		warn "$c: iperf3 $dir failed: $(perl -MJSON::PP -e 'print eval { decode_json(join "", <>)->{error} } // "no output"' <<< "$json")"
+	if ! json=$(gx -t $((SECS + 60)) client iperf3 -c "$target" -t "$SECS" -J "${rev[@]}" 2>> "$LOG"); then
+		warn "$row: iperf3 $dir failed: $(perl -MJSON::PP -e 'print eval { decode_json(join "", <>)->{error} } // "no output"' <<< "$json")"
 		return 0
 	fi
 	t1=$(relay_ticks)
@@ -240,67 +283,78 @@ measure_iperf() {
 		my ($ticks, $hz) = @ARGV;
 		printf "%.1f %.2f %d\n", $s->{bits_per_second} / 1e6,
 			$s->{bytes} ? $ticks / $hz / ($s->{bytes} / 2**30) : 0, $s->{bytes};
-	' "$((t1 - t0))" "$CLK_TCK" <<< "$json") || { warn "$c: iperf3 $dir: unreadable result"; return 0; }
+	' "$((t1 - t0))" "$CLK_TCK" <<< "$json") || { warn "$row: iperf3 $dir: unreadable result"; return 0; }
 	read -r mbit cpu bytes <<< "$res"
-	record "$c" "tput_$dir" "$round" "$mbit"
-	record "$c" "cpu_$dir" "$round" "$cpu"
-	say "  $c: iperf3 $dir $mbit Mbit/s, relay CPU $cpu s/GiB ($bytes bytes)"
+	record "$row" "tput_$dir" "$round" "$mbit"
+	record "$row" "cpu_$dir" "$round" "$cpu"
+	say "  $row: iperf3 $dir $mbit Mbit/s, relay CPU $cpu s/GiB ($bytes bytes)"
 }
 
-# rrload CASE ROUND METRIC KEY ARGS...: run rrload in the client, record KEY,
-# and the relay guest's host CPU per operation and its CPU use (% of one
-# host CPU): a saturated relay guest explains a low rate.
+# measure_rrload ROW ROUND METRIC KEY ARGS...: run rrload in the client,
+# record KEY, and the relay guest's host CPU per operation and its CPU use
+# (% of one host CPU): a saturated relay guest explains a low rate.
 measure_rrload() {
-	local c=$1 round=$2 metric=$3 key=$4 out v t0 t1 ops secs
+	local row=$1 round=$2 metric=$3 key=$4 out v t0 t1 ops secs
 
 	shift 4
 	t0=$(relay_ticks)
 	if ! out=$(gx -t $((RR_SECS + 60)) client "$G_RRLOAD" "$@" 2>> "$LOG"); then
-		warn "$c: rrload $* failed: $out"
+		warn "$row: rrload $* failed: $out"
 		return 0
 	fi
 	t1=$(relay_ticks)
-	echo "    $c: $out" >> "$LOG"
-	v=$(field "$key" "$out") || { warn "$c: no $key in '$out'"; return 0; }
-	record "$c" "$metric" "$round" "$v"
+	echo "    $row: $out" >> "$LOG"
+	v=$(field "$key" "$out") || { warn "$row: no $key in '$out'"; return 0; }
+	record "$row" "$metric" "$round" "$v"
 	case $metric in
-	dns) record "$c" dns_lost "$round" "$(field lost "$out")"; ops=$(field answered "$out") ;;
-	connrate) record "$c" connrate_failed "$round" "$(field failed "$out")"; ops=$(field completed "$out") ;;
+	dns) record "$row" dns_lost "$round" "$(field lost "$out")"; ops=$(field answered "$out") ;;
+	connrate) record "$row" connrate_failed "$round" "$(field failed "$out")"; ops=$(field completed "$out") ;;
 	*) ops=$(field transactions "$out") ;;
 	esac
 	secs=$(field secs "$out")
 	if ((ops > 0)); then
-		record "$c" "${metric}_cpu" "$round" "$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$ops" \
+		record "$row" "${metric}_cpu" "$round" "$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$ops" \
 			'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
-		record "$c" "${metric}_busy" "$round" "$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v s="$secs" \
+		record "$row" "${metric}_busy" "$round" "$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v s="$secs" \
 			'BEGIN { printf "%.0f", t / hz / s * 100 }')"
 	fi
-	say "  $c: $metric $v/s"
+	say "  $row: $metric $v/s"
 }
 
+# case_up CASE FAMILY, case_down CASE FAMILY: one relay in the relay guest.
 # Taking down 1,000 socat processes can take minutes in an emulated guest.
-case_up() { EXEC_TIMEOUT=600 gx relay "$GUEST_SH" up "$1" >> "$LOG" 2>&1 || { warn "$1: set-up failed (see $LOG)"; return 1; }; }
-case_down() { EXEC_TIMEOUT=600 gx relay "$GUEST_SH" down "$1" >> "$LOG" 2>&1 || warn "$1: take-down failed (see $LOG)"; }
+case_up() {
+	EXEC_TIMEOUT=600 gx relay "$GUEST_SH" up "$1" "$2" >> "$LOG" 2>&1 ||
+		{ warn "$(row_name "$1" "$2"): set-up failed (see $LOG)"; return 1; }
+}
+case_down() {
+	EXEC_TIMEOUT=600 gx relay "$GUEST_SH" down "$1" "$2" >> "$LOG" 2>&1 ||
+		warn "$(row_name "$1" "$2"): take-down failed (see $LOG)"
+}
 
+# run_case CASE FAMILY ROUND: the figures of one row in one round.
 run_case() {
-	local c=$1 round=$2 target
+	local c=$1 fam=$2 round=$3 row target
 
+	row=$(row_name "$c" "$fam")
+	bench_family "$fam"
 	target=$(target_of "$c")
-	case_up "$c" || return 0
-	measure_iperf "$c" "$round" up
-	measure_iperf "$c" "$round" down
-	measure_rrload "$c" "$round" rr1 rate rr "$target" 7 1 "$RR_SECS" 64
-	measure_rrload "$c" "$round" rr50 rate rr "$target" 7 50 "$RR_SECS" 64
+	case_up "$c" "$fam" || return 0
+	measure_iperf "$row" "$target" "$round" up
+	measure_iperf "$row" "$target" "$round" down
+	measure_rrload "$row" "$round" rr1 rate rr "$target" 7 1 "$RR_SECS" 64
+	measure_rrload "$row" "$round" rr50 rate rr "$target" 7 50 "$RR_SECS" 64
 	# shellcheck disable=SC2086 # two source addresses
-	measure_rrload "$c" "$round" connrate rate connrate "$target" 7 "$RR_SECS" "$CONNRATE_PARALLEL" $CLIENT_IPS
+	measure_rrload "$row" "$round" connrate rate connrate "$target" 7 "$RR_SECS" "$CONNRATE_PARALLEL" $CLIENT_IPS
 	if [[ " $DNS_CASES " == *" $c "* ]]; then
-		measure_rrload "$c" "$round" dns rate dns "$target" 53 "$RR_SECS" "$DNS_WINDOW" "$DNS_SOCKETS" www.relay.test
+		measure_rrload "$row" "$round" dns rate dns "$target" 53 "$RR_SECS" "$DNS_WINDOW" "$DNS_SOCKETS" www.relay.test
 	fi
-	case_down "$c"
+	case_down "$c" "$fam"
 }
 
 # Idle connections: open up to COUNT through the case, check each with an
-# echo, and take the relay guest's memory before and while they are held.
+# echo, and take the relay guest's memory before and while they are held
+# (IPv4: rows named as the case).
 mem_snapshot() { gx relay "$GUEST_SH" mem 2> /dev/null; }
 
 run_idle() {
@@ -310,8 +364,9 @@ run_idle() {
 	local status=$STATE/client/$name
 
 	[[ $c == socat ]] && count=$SOCAT_IDLE
-	case_up "$c" || return 0
-	before=$(mem_snapshot) || { warn "$c: memory snapshot failed"; case_down "$c"; return 0; }
+	bench_family 4
+	case_up "$c" 4 || return 0
+	before=$(mem_snapshot) || { warn "$c: memory snapshot failed"; case_down "$c" 4; return 0; }
 	# Open (IDLE_OPEN_SECS + 5), check (up to 120), hold (up to 120), close.
 	gx -t $((IDLE_OPEN_SECS + 300)) client "$G_RRLOAD" hold "$(target_of "$c")" 7 "$count" 32 \
 		"$IDLE_OPEN_SECS" "/relaykit/run/$name" 120 >> "$LOG" 2>&1 &
@@ -324,7 +379,7 @@ run_idle() {
 	if [[ ! -s $status ]]; then
 		warn "$c: the idle connections were not reported (see $LOG)"
 		wait "$job" || true
-		case_down "$c"
+		case_down "$c" 4
 		return 0
 	fi
 	line=$(< "$status")
@@ -371,24 +426,26 @@ run_idle() {
 		[[ $c != relay ]] || record "$c" idle_nrelay 1 "$nrelay"
 	fi
 	say "  $c: idle $line; per connection: MemFree ${free:-?} B, slab ${slab:-?} B, beyond sockets ${beyond:-?} B"
-	case_down "$c"
+	case_down "$c" 4
 	unset free slab beyond nrelay fit
 }
 
-# Every round runs every case; the order rotates so that no case always
+# Every round runs every row; the order rotates so that no row always
 # comes first after the idle pause (or last, after the others' TIME_WAITs).
 read -ra cases <<< "$CASES"
 for ((round = 1; round <= ROUNDS; round++)); do
 	say "round $round/$ROUNDS ($(date +%T), load $(load1))"
-	for ((i = 0; i < ${#cases[@]}; i++)); do
-		run_case "${cases[(i + round - 1) % ${#cases[@]}]}" "$round"
+	for ((i = 0; i < ${#rows[@]}; i++)); do
+		read -r c fam <<< "${rows[(i + round - 1) % ${#rows[@]}]}"
+		run_case "$c" "$fam" "$round"
 	done
 done
 # Profiles: where the relay guest's host CPU goes while it relays iperf3
-# (client to server), for the cases the targets compare. perf samples every
-# host process of the relay guest: the UML kernel (the `linux` binary, with
-# its symbols), the host kernel working for it (the links' system calls,
-# signals, page faults) and its user-space processes (haproxy, socat).
+# (client to server, over IPv4), for the cases the targets compare. perf
+# samples every host process of the relay guest: the UML kernel (the `linux`
+# binary, with its symbols), the host kernel working for it (the links'
+# system calls, signals, page faults) and its user-space processes (haproxy,
+# socat).
 relay_pids() {
 	local f s
 	local -a a
@@ -407,7 +464,8 @@ relay_pids() {
 profile_case() {
 	local c=$1 pids perf_pid
 
-	case_up "$c" || return 0
+	bench_family 4
+	case_up "$c" 4 || return 0
 	pids=$(relay_pids | paste -sd, -)
 	perf record -q -F 999 -o "$OUT/perf-$c.data" -p "$pids" >> "$LOG" 2>&1 &
 	perf_pid=$!
@@ -416,8 +474,8 @@ profile_case() {
 	kill -INT "$perf_pid" 2> /dev/null || true
 	# perf leaves with the signal's status; its data file says whether it worked.
 	wait "$perf_pid" || true
-	[[ -s $OUT/perf-$c.data ]] || { warn "$c: perf record wrote nothing (see $LOG)"; case_down "$c"; return 0; }
-	case_down "$c"
+	[[ -s $OUT/perf-$c.data ]] || { warn "$c: perf record wrote nothing (see $LOG)"; case_down "$c" 4; return 0; }
+	case_down "$c" 4
 	# "PERCENT DSO SYMBOL" lines, every sample counted once (no children).
 	perf report -i "$OUT/perf-$c.data" --stdio -q --no-children --sort dso,sym \
 		--percent-limit 0.3 2>> "$LOG" | awk 'NF >= 4 { sub(/%/, "", $1); sym = $4;
@@ -430,7 +488,9 @@ profile_case() {
 	say "  $c: profile of $(wc -l < "$OUT/profile-$c.tsv") symbols"
 }
 
-if command -v perf > /dev/null; then
+if ((!HAS_V4)); then
+	say "no profiles, no idle connections: IPv4 only (BENCH_FAMILIES=$FAMILIES)"
+elif command -v perf > /dev/null; then
 	say "profiles ($(date +%T), load $(load1))"
 	for c in forward dnat haproxy relay; do
 		[[ " $CASES " != *" $c "* ]] || profile_case "$c"
@@ -439,10 +499,12 @@ else
 	warn "perf not found (package linux-perf): no profiles"
 fi
 
-say "idle connections ($(date +%T), load $(load1))"
-for c in "${cases[@]}"; do
-	run_idle "$c"
-done
+if ((HAS_V4)); then
+	say "idle connections ($(date +%T), load $(load1))"
+	for c in "${cases[@]}"; do
+		run_idle "$c"
+	done
+fi
 
 LOAD_END=$(load1)
 T_END=$(date +%s)
@@ -474,6 +536,7 @@ fi
 	echo "idle=$IDLE"
 	echo "socat_idle=$SOCAT_IDLE"
 	echo "cases=$CASES"
+	echo "families=$FAMILIES"
 	echo "connrate_parallel=$CONNRATE_PARALLEL"
 	echo "dns_window=$DNS_WINDOW"
 	echo "dns_sockets=$DNS_SOCKETS"

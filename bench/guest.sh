@@ -6,21 +6,24 @@
 #
 #   guest.sh tune client|relay|server   limits for 10,000 connections (boot)
 #   guest.sh services                   server: echo :7, iperf3 :5201, dnsmasq :53
-#   guest.sh up CASE | down CASE        relay: set one relay up / take it down
+#   guest.sh up|down CASE [FAMILY]      relay: set one relay up / take it down
 #   guest.sh mem                        relay: MemFree, Slab and /proc/slabinfo
 #
 # CASE: forward dnat ipvs haproxy socat relay (bench/bench.sh describes them).
-# Every relay carries TCP 5201 (iperf3) and 7 (echo); dnat, ipvs and relay
-# carry UDP 53 too. Logs: /relaykit/run/bench-*.log (host: run/RUN/GUEST/).
+# FAMILY: 4 (the default) or 6, the addresses the case relays between
+# (bench/addresses.sh); down takes the family that up was given. Every relay
+# carries TCP 5201 (iperf3) and 7 (echo); dnat, ipvs and relay carry UDP 53
+# too. The server's services answer on both families. Logs:
+# /relaykit/run/bench-*.log (host: run/RUN/GUEST/).
 
 set -euo pipefail
 
 SERVICE=bench
 # shellcheck source=../uml/guest/services/lib.sh
 . /relaykit/kit/uml/guest/services/lib.sh
+# shellcheck source=addresses.sh
+. /relaykit/kit/bench/addresses.sh
 
-FRONT=192.0.2.1
-SERVER=198.51.100.2
 TCP_PORTS="5201 7"
 RRLOAD=/relaykit/kit/build/rrload
 HAPROXY_CFG=/run/bench-haproxy.cfg
@@ -37,7 +40,8 @@ cmd_tune()
 {
 	# Ephemeral ports and TIME_WAIT reuse: the connection-rate runs of six
 	# cases in a row would otherwise run out of ports (client, and the
-	# relay's connects to the server).
+	# relay's connects to the server). The net.ipv4 TCP settings hold for
+	# IPv6 too.
 	sysctl_set fs.file-max 400000
 	sysctl_set fs.nr_open 1048576
 	sysctl_set net.core.somaxconn 4096
@@ -89,16 +93,16 @@ relay_cmd()
 
 up_dnat()
 {
-	iptables -t nat -A PREROUTING -d $FRONT -p tcp -m multiport --dports "${TCP_PORTS// /,}" \
-		-j DNAT --to-destination $SERVER
-	iptables -t nat -A PREROUTING -d $FRONT -p udp --dport 53 -j DNAT --to-destination $SERVER
-	iptables -t nat -A POSTROUTING -o eth1 -j MASQUERADE
+	"$IPTABLES" -t nat -A PREROUTING -d "$FRONT" -p tcp -m multiport --dports "${TCP_PORTS// /,}" \
+		-j DNAT --to-destination "$SERVER"
+	"$IPTABLES" -t nat -A PREROUTING -d "$FRONT" -p udp --dport 53 -j DNAT --to-destination "$SERVER"
+	"$IPTABLES" -t nat -A POSTROUTING -o eth1 -j MASQUERADE
 }
 
 down_dnat()
 {
-	iptables -t nat -F
-	iptables -t nat -X
+	"$IPTABLES" -t nat -F
+	"$IPTABLES" -t nat -X
 }
 
 up_ipvs()
@@ -106,11 +110,11 @@ up_ipvs()
 	local port
 
 	for port in $TCP_PORTS; do
-		ipvsadm -A -t $FRONT:"$port" -s rr
-		ipvsadm -a -t $FRONT:"$port" -r $SERVER:"$port" -m
+		ipvsadm -A -t "$(addr_port "$FRONT" "$port")" -s rr
+		ipvsadm -a -t "$(addr_port "$FRONT" "$port")" -r "$(addr_port "$SERVER" "$port")" -m
 	done
-	ipvsadm -A -u $FRONT:53 -s rr
-	ipvsadm -a -u $FRONT:53 -r $SERVER:53 -m
+	ipvsadm -A -u "$(addr_port "$FRONT" 53)" -s rr
+	ipvsadm -a -u "$(addr_port "$FRONT" 53)" -r "$(addr_port "$SERVER" 53)" -m
 }
 
 down_ipvs()
@@ -137,8 +141,8 @@ up_haproxy()
 		echo "    timeout server 10m"
 		for port in $TCP_PORTS; do
 			echo "listen p$port"
-			echo "    bind $FRONT:$port"
-			echo "    server s $SERVER:$port"
+			echo "    bind $(addr_port "$FRONT" "$port")"
+			echo "    server s $(addr_port "$SERVER" "$port")"
 		done
 	} > $HAPROXY_CFG
 	haproxy -f $HAPROXY_CFG -D -p $HAPROXY_PID >> "$RUN/bench-haproxy.log" 2>&1 ||
@@ -166,8 +170,10 @@ up_socat()
 	: > $SOCAT_PIDS
 	for port in $TCP_PORTS; do
 		# Each listener leads its own group: down kills it with its children.
-		setsid socat "TCP-LISTEN:$port,bind=$FRONT,fork,reuseaddr,backlog=4096" \
-			"TCP:$SERVER:$port" >> "$RUN/bench-socat.log" 2>&1 < /dev/null &
+		# TCP4 or TCP6, the case's family: a plain TCP-LISTEN listens on
+		# IPv4 unless told otherwise.
+		setsid socat "TCP$FAMILY-LISTEN:$port,bind=$(bracketed "$FRONT"),fork,reuseaddr,backlog=4096" \
+			"TCP$FAMILY:$(addr_port "$SERVER" "$port")" >> "$RUN/bench-socat.log" 2>&1 < /dev/null &
 		echo $! >> $SOCAT_PIDS
 	done
 	for port in $TCP_PORTS; do
@@ -202,10 +208,12 @@ up_relay()
 	echo 16384 > /proc/sys/net/relay/tcp_max_per_source ||
 		die "cannot set net.relay.tcp_max_per_source"
 	echo start > $RELAY/control || die "cannot start net/relay (dmesg)"
+	# The front address of the case's family only, as the other cases
+	# listen: a port alone would take both families.
 	for port in $TCP_PORTS; do
-		relay_cmd "add tcp $FRONT:$port $SERVER:$port"
+		relay_cmd "add tcp $(addr_port "$FRONT" "$port") $(addr_port "$SERVER" "$port")"
 	done
-	relay_cmd "add udp $FRONT:53 $SERVER:53"
+	relay_cmd "add udp $(addr_port "$FRONT" 53) $(addr_port "$SERVER" 53)"
 }
 
 down_relay()
@@ -222,12 +230,16 @@ cmd_case()
 {
 	local action=$1 name=$2
 
+	FAMILY=$3
+	bench_family "$FAMILY" || die "unknown address family '$FAMILY' (4 or 6)"
+	IPTABLES=iptables
+	[ "$FAMILY" = 4 ] || IPTABLES=ip6tables
 	case $name in
 	forward) ;;
 	dnat | ipvs | haproxy | socat | relay) "${action}_$name" ;;
 	*) die "unknown case '$name' (forward dnat ipvs haproxy socat relay)" ;;
 	esac
-	log "$action $name"
+	log "$action $name (IPv$FAMILY)"
 }
 
 cmd_mem()
@@ -243,7 +255,7 @@ cmd_mem()
 case ${1:-} in
 tune) cmd_tune "${2:?tune: role missing}" ;;
 services) cmd_services ;;
-up | down) cmd_case "$1" "${2:?$1: case missing}" ;;
+up | down) cmd_case "$1" "${2:?$1: case missing}" "${3:-4}" ;;
 mem) cmd_mem ;;
-*) die "usage: guest.sh tune ROLE | services | up CASE | down CASE | mem" ;;
+*) die "usage: guest.sh tune ROLE | services | up CASE [FAMILY] | down CASE [FAMILY] | mem" ;;
 esac

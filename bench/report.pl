@@ -8,6 +8,9 @@
 #   OUT/benchmarks.csv     case,metric,unit,runs,median,min,max,x_forward,x_haproxy
 #   OUT/benchmarks.md      the page that becomes docs/benchmarks.md
 #   OUT/bench/*.png        bar charts (gnuplot), OUT/bench/raw.csv
+# A case column holds a row: the case's name for its IPv4 figures, CASE/ipv6
+# for its IPv6 ones (bench/bench.sh row_name). Ratios and targets compare
+# rows of one family; the charts put a case's families side by side.
 use strict;
 use warnings;
 use File::Copy qw(copy);
@@ -38,6 +41,16 @@ my %link_label = (
 );
 
 my @cases = split ' ', $meta{cases};
+# Runs from before the IPv6 rows: IPv4 only.
+my @families = split ' ', ($meta{families} // '4');
+
+# row CASE FAMILY: the name of CASE's figures over FAMILY (bench/bench.sh
+# row_name); family_of ROW and case_of ROW take it apart.
+sub row { my ($c, $fam) = @_; return $fam == 6 ? "$c/ipv6" : $c; }
+sub family_of { return $_[0] =~ m{/ipv6$} ? 6 : 4; }
+sub case_of { (my $c = $_[0]) =~ s{/ipv6$}{}; return $c; }
+# The tables' rows: every case over IPv4, then over IPv6.
+my @rows = map { my $fam = $_; map { row($_, $fam) } @cases } @families;
 my %vals;	# {metric}{case} = [values]
 open(my $rf, '<', "$out/raw.csv") or die "$out/raw.csv: $!\n";
 <$rf>;
@@ -89,10 +102,11 @@ for my $m (keys %vals) {
 	}
 }
 
+# ratio METRIC ROW CASE: ROW's median over that of CASE in ROW's family.
 sub ratio {
 	my ($m, $c, $base) = @_;
 	my $x = $stat{$m}{$c} or return undef;
-	my $b = $stat{$m}{$base} or return undef;
+	my $b = $stat{$m}{ row($base, family_of($c)) } or return undef;
 	return undef unless $b->{med};
 	return $x->{med} / $b->{med};
 }
@@ -112,7 +126,7 @@ open(my $cf, '>', "$out/benchmarks.csv") or die "$out/benchmarks.csv: $!\n";
 print $cf "case,metric,unit,runs,median,min,max,x_forward,x_haproxy\n";
 for my $mi (@metrics) {
 	my ($m, undef, $unit) = @$mi;
-	for my $c (@cases) {
+	for my $c (@rows) {
 		my $s = $stat{$m}{$c} or next;
 		my ($rf, $rh) = $mi->[5] ? () : (ratio($m, $c, 'forward'), ratio($m, $c, 'haproxy'));
 		printf $cf "%s,%s,%s,%d,%s,%s,%s,%s,%s\n", $c, $m, $unit, $s->{n},
@@ -141,14 +155,23 @@ my @charts = (
 );
 my @chart_files;
 for my $ch (@charts) {
-	my ($name, $title, $ylabel, @series) = @$ch;
-	my @cs = grep { my $c = $_; grep { $stat{$_->[0]}{$c} } @series } @cases;
+	my ($name, $title, $ylabel, @metric_series) = @$ch;
+	# A series per metric and family with figures: [metric, title, family],
+	# a case's IPv4 and IPv6 bars next to each other.
+	my @series;
+	for my $ms (@metric_series) {
+		for my $fam (@families) {
+			push @series, [@$ms, $fam] if grep { $stat{ $ms->[0] }{ row($_, $fam) } } @cases;
+		}
+	}
+	my %fams = map { $_->[2] => 1 } @series;
+	my @cs = grep { my $c = $_; grep { $stat{ $_->[0] }{ row($c, $_->[2]) } } @series } @cases;
 	next unless @cs;
 	open(my $df, '>', "$out/bench/$name.dat") or die "$out/bench/$name.dat: $!\n";
 	for my $c (@cs) {
 		print $df $c;
 		for my $s (@series) {
-			my $st = $stat{$s->[0]}{$c};
+			my $st = $stat{ $s->[0] }{ row($c, $s->[2]) };
 			print $df $st ? " $st->{med} $st->{min} $st->{max}" : ' ? ? ?';
 		}
 		print $df "\n";
@@ -157,9 +180,14 @@ for my $ch (@charts) {
 	my @plots;
 	for my $i (0 .. $#series) {
 		my $col = 2 + 3 * $i;
+		# The family in the title where it is not IPv4 alone.
+		my $fam = $series[$i][2];
+		my $what = $series[$i][1] . ($fam == 6 ? ' (IPv6)' : $fams{6} ? ' (IPv4)' : '');
 		push @plots, sprintf("'%s' using %d:%d:%d%s title '%s'", "$out/bench/$name.dat",
-			$col, $col + 1, $col + 2, $i ? '' : ':xtic(1)', $series[$i][1]);
+			$col, $col + 1, $col + 2, $i ? '' : ':xtic(1)', $what);
 	}
+	# Both families' keys would cover the last case's bars: below the plot.
+	my $key = $fams{4} && $fams{6} ? 'below horizontal' : 'top right';
 	open(my $gp, '|-', 'gnuplot') or die "gnuplot: $!\n";
 	print $gp <<GP;
 set terminal pngcairo size 800,420 font 'sans,10'
@@ -168,7 +196,7 @@ set title '$title'
 set ylabel '$ylabel'
 set yrange [0:*]
 set grid ytics
-set key top right
+set key $key
 set datafile missing '?'
 set style data histogram
 set style histogram errorbars gap 1 lw 1
@@ -188,49 +216,58 @@ sub target {
 	$targets[-1][2] = "not measured (BENCH_IDLE=$meta{idle})" if $what =~ /^10,000/ && $meta{idle} < 10000;
 }
 sub all_ok { for (@_) { return undef unless defined $_->[0]; } for (@_) { return 0 unless $_->[1]; } 1 }
-{
+# The same targets for each family, within it; the idle connections are
+# measured over IPv4 only (bench/bench.sh).
+for my $fam (@families) {
+	my $relay = row('relay', $fam);
+	my $in = $fam == 6 ? ' (IPv6)' : '';
 	my @r;
 	for my $d (qw(up down)) {
-		my ($h, $f) = (ratio("tput_$d", 'relay', 'haproxy'), ratio("tput_$d", 'relay', 'forward'));
+		my ($h, $f) = (ratio("tput_$d", $relay, 'haproxy'), ratio("tput_$d", $relay, 'forward'));
 		push @r, [$h, defined $h && $h >= 0.95], [$f, defined $f && $f >= 1.0];
 	}
-	target('throughput ≥ 0.95 × haproxy and ≥ 1.0 × forward, both ways', all_ok(@r),
+	target("throughput ≥ 0.95 × haproxy and ≥ 1.0 × forward, both ways$in", all_ok(@r),
 		sprintf('↑ %s × haproxy, %s × forward; ↓ %s × haproxy, %s × forward', map { fmt_ratio($_->[0]) } @r));
 	@r = ();
 	for my $d (qw(up down)) {
-		my ($h, $f) = (ratio("cpu_$d", 'relay', 'haproxy'), ratio("cpu_$d", 'relay', 'forward'));
+		my ($h, $f) = (ratio("cpu_$d", $relay, 'haproxy'), ratio("cpu_$d", $relay, 'forward'));
 		push @r, [$h, defined $h && $h <= 0.5], [$f, defined $f && $f <= 1.5];
 	}
 	# A packet-level NAT (dnat) is the least a relay can cost on top of
 	# forwarding: where it is itself above 0.5 × haproxy, so is any relay.
-	target('CPU per GiB ≤ 0.5 × haproxy and ≤ 1.5 × forward', all_ok(@r),
+	target("CPU per GiB ≤ 0.5 × haproxy and ≤ 1.5 × forward$in", all_ok(@r),
 		sprintf('↑ %s × haproxy, %s × forward; ↓ %s × haproxy, %s × forward (packet-level NAT, dnat: ↑ %s ×, ↓ %s × haproxy)',
-			(map { fmt_ratio($_->[0]) } @r), map { fmt_ratio(ratio("cpu_$_", 'dnat', 'haproxy')) } qw(up down)));
+			(map { fmt_ratio($_->[0]) } @r),
+			map { fmt_ratio(ratio("cpu_$_", row('dnat', $fam), 'haproxy')) } qw(up down)));
 	# Plain forwarding is the path's own limit: where it is itself below a
 	# target against haproxy, no relay on this path can meet that target.
-	@r = map { my $x = ratio($_, 'relay', 'haproxy'); [$x, defined $x && $x >= 1.5] } qw(rr1 rr50);
-	target('request/response ≥ 1.5 × haproxy', all_ok(@r),
+	@r = map { my $x = ratio($_, $relay, 'haproxy'); [$x, defined $x && $x >= 1.5] } qw(rr1 rr50);
+	target("request/response ≥ 1.5 × haproxy$in", all_ok(@r),
 		sprintf('1 connection %s ×, 50 connections %s × (the path\'s limit, forward: %s ×, %s ×)',
-			(map { fmt_ratio($_->[0]) } @r), map { fmt_ratio(ratio($_, 'forward', 'haproxy')) } qw(rr1 rr50)));
-	my $x = ratio('connrate', 'relay', 'haproxy');
-	target('connection rate ≥ 1.5 × haproxy', defined $x ? $x >= 1.5 : undef,
+			(map { fmt_ratio($_->[0]) } @r),
+			map { fmt_ratio(ratio($_, row('forward', $fam), 'haproxy')) } qw(rr1 rr50)));
+	my $x = ratio('connrate', $relay, 'haproxy');
+	target("connection rate ≥ 1.5 × haproxy$in", defined $x ? $x >= 1.5 : undef,
 		sprintf('%s × (the path\'s limit, forward: %s ×)', fmt_ratio($x),
-			fmt_ratio(ratio('connrate', 'forward', 'haproxy'))));
-	my ($held, $beyond) = map { $stat{$_}{relay} ? $stat{$_}{relay}{med} : undef } qw(idle_held idle_beyond);
-	target('10,000 concurrent connections, ≤ 8 KiB relay state each beyond the sockets',
-		$meta{idle} < 10000 ? undef : defined $held && defined $beyond ? ($held >= 10000 && $beyond <= 8192) : undef,
-		sprintf('%s held, %s bytes each beyond the sockets (%s in nrelay objects)', fmt($held, 0),
-			fmt($beyond, 0), fmt($stat{idle_nrelay}{relay} ? $stat{idle_nrelay}{relay}{med} : undef, 0)));
-	$x = ratio('dns', 'relay', 'dnat');
-	my $lost = $vals{dns_lost}{relay};
+			fmt_ratio(ratio('connrate', row('forward', $fam), 'haproxy'))));
+	if ($fam == 4) {
+		my ($held, $beyond) = map { $stat{$_}{relay} ? $stat{$_}{relay}{med} : undef } qw(idle_held idle_beyond);
+		target('10,000 concurrent connections, ≤ 8 KiB relay state each beyond the sockets',
+			$meta{idle} < 10000 ? undef : defined $held && defined $beyond ? ($held >= 10000 && $beyond <= 8192) : undef,
+			sprintf('%s held, %s bytes each beyond the sockets (%s in nrelay objects)', fmt($held, 0),
+				fmt($beyond, 0), fmt($stat{idle_nrelay}{relay} ? $stat{idle_nrelay}{relay}{med} : undef, 0)));
+	}
+	$x = ratio('dns', $relay, 'dnat');
+	my $lost = $vals{dns_lost}{$relay};
 	my $lost_sum = 0;
 	$lost_sum += $_ for @{ $lost || [] };
-	target('DNS q/s ≥ 0.9 × dnat, no loss', defined $x && $lost ? ($x >= 0.9 && $lost_sum == 0) : undef,
+	target("DNS q/s ≥ 0.9 × dnat, no loss$in", defined $x && $lost ? ($x >= 0.9 && $lost_sum == 0) : undef,
 		sprintf('%s × dnat, %d lost in %d runs', fmt_ratio($x), $lost_sum, scalar @{ $lost || [] }));
 }
 
 # ---- benchmarks.md ----
 my $quiet = $meta{load} =~ /^([0-9.]+)/ && $1 <= 2 ? 1 : 0;
+my $v6 = grep { $_ == 6 } @families;
 open(my $md, '>', "$out/benchmarks.md") or die "$out/benchmarks.md: $!\n";
 print $md <<MD;
 # net/relay benchmarks
@@ -263,11 +300,12 @@ MD
 print $md <<MD;
 ## How to run
 
-    make bench                       # about 15 minutes; docs/benchmarks.md
+    make bench                       # about 20 minutes; docs/benchmarks.md
     make bench TOPO=x86              # the relay on x86_64 under QEMU; docs/benchmarks-x86.md
     make bench LINK=bridge           # Linux bridges + taps, no uml_switch; docs/benchmarks-bridge.md
     make bench LINK=veth             # veth pairs + UML's vector driver; docs/benchmarks-veth.md
     BENCH_QUICK=1 bench/bench.sh     # 1 round, short runs, docs untouched
+    BENCH_FAMILIES=4 bench/bench.sh  # the IPv4 rows alone (the default is "4 6")
     BENCH_CASES="haproxy relay" BENCH_ROUNDS=5 bench/bench.sh
 
 Results of every run stay in `run/bench-results/STAMP/` (`bench.log` has
@@ -310,24 +348,29 @@ MD
 print $md <<MD;
 `uml/topology/bench.topo`: client (192.0.2.10, .11) — front — relay guest
 (192.0.2.1 | 198.51.100.1, 256 MiB, release kernel) — back — server
-(198.51.100.2). Client and server run the kernel named above. Each
-guest is one UML kernel with one CPU; the networks are `uml_switch`
-processes. The server runs `iperf3 -s` (:5201), an epoll echo server
-(`rrload serve`, :7) and dnsmasq (:53, no query log). Routes go both ways
-through the relay guest in every case (the forward case and IPVS-NAT need
-them; the others do not use them).
+(198.51.100.2), and over IPv6 client (2001:db8:1::10, ::11), relay guest
+(2001:db8:1::1 | 2001:db8:2::1), server (2001:db8:2::2). Client and server
+run the kernel named above. Each guest is one UML kernel with one CPU; the
+networks are `uml_switch` processes. The server runs `iperf3 -s` (:5201),
+an epoll echo server (`rrload serve`, :7) and dnsmasq (:53, no query log),
+each on both families. Routes of both families go both ways through the
+relay guest in every case (the forward case and IPVS-NAT need them; the
+others do not use them).
 
 Cases, one at a time in the relay guest (`bench/guest.sh up|down`),
 each relaying TCP 5201 and 7 (and UDP 53 where it can):
 
 | case | how |
 |---|---|
-| forward | plain IP forwarding, the client talks to 198.51.100.2 directly: the path's limit |
-| dnat | `iptables -t nat` DNAT to the server + MASQUERADE on the back interface (conntrack) |
+| forward | plain IP forwarding, the client talks to 198.51.100.2 (2001:db8:2::2) directly: the path's limit |
+| dnat | `iptables -t nat` (`ip6tables`) DNAT to the server + MASQUERADE on the back interface (conntrack) |
 | ipvs | IPVS NAT (`ipvsadm -A/-a ... -m`), the server answers through its route |
 | haproxy | $meta{haproxy}, `mode tcp`, one thread, default buffers (no splicing) |
-| socat | socat $meta{socat}: `TCP-LISTEN:PORT,fork TCP:SERVER:PORT`: a process per connection |
-| relay | net/relay: `add tcp 192.0.2.1:PORT 198.51.100.2:PORT`, `add udp 192.0.2.1:53 ...` |
+| socat | socat $meta{socat}: `TCP4-LISTEN:PORT,fork TCP4:SERVER:PORT`: a process per connection |
+| relay | net/relay: `add tcp 192.0.2.1:PORT 198.51.100.2:PORT`, `add udp 192.0.2.1:53 ...`; `add tcp [2001:db8:1::1]:PORT [2001:db8:2::2]:PORT` and `add udp [2001:db8:1::1]:53 ...` over IPv6 |
+
+Each case listens on the relay's front address of one family and connects
+to the server's address of the same family.
 
 Figures (the load tool is `bench/rrload.c`, built static into
 `build/rrload` and run in the client guest):
@@ -358,9 +401,25 @@ Figures (the load tool is `bench/rrload.c`, built static into
 Rounds: every round runs every case (the order rotates), so drift on the
 host spreads over all cases instead of favouring one.
 
+MD
+print $md <<MD if $v6;
+**IPv6 rows** (`CASE (IPv6)`; `CASE/ipv6` in the CSV files): the same case
+over IPv6 between the same guests, with that family's addresses; a round
+runs a case's families back to back. Their ratios compare
+IPv6 rows with each other, and the targets are the IPv4 ones, judged within
+IPv6. The DNS rows ask the same A query over IPv6. An IPv6 header is 20
+bytes longer than IPv4's, so a full-sized TCP segment carries 20 bytes less
+data. socat is measured over IPv4 only: it has no target, and a process per
+connection costs the same whatever the family. The idle connections and
+the profiles, once per case, are IPv4 only: they take minutes per family,
+and the state beyond the sockets keeps addresses of either family alike
+(net/relay, conntrack and IPVS hold them in unions).
+
+MD
+print $md <<MD;
 ## Results
 
-`× forward` and `× haproxy` are ratios of medians.
+`× forward` and `× haproxy` are ratios of medians, within the row's family.
 
 | figure | case | median | min–max | runs | × forward | × haproxy |
 |---|---|--:|--:|--:|--:|--:|
@@ -369,11 +428,13 @@ for my $mi (@metrics) {
 	my ($m, $label, $unit, undef, $d, $noratio) = @$mi;
 	next unless $stat{$m};
 	my $first = 1;
-	for my $c (@cases) {
+	for my $c (@rows) {
 		my $s = $stat{$m}{$c} or next;
-		my $name = $m eq 'dns' && $c eq 'forward' ? 'direct' : $c;
+		my $case = case_of($c);
+		my $name = $m eq 'dns' && $case eq 'forward' ? 'direct' : $case;
+		$name .= ' (IPv6)' if family_of($c) == 6;
 		printf $md "| %s | %s | %s | %s | %d | %s | %s |\n", $first ? "$label ($unit)" : '',
-			$c eq 'relay' ? '**relay**' : $name, fmt($s->{med}, $d),
+			$case eq 'relay' ? "**$name**" : $name, fmt($s->{med}, $d),
 			$s->{min} == $s->{max} ? '' : fmt($s->{min}, $d) . ' – ' . fmt($s->{max}, $d), $s->{n},
 			$noratio ? '' : fmt_ratio(ratio($m, $c, 'forward')),
 			$noratio ? '' : fmt_ratio(ratio($m, $c, 'haproxy'));
@@ -387,7 +448,9 @@ Every figure as CSV: [benchmarks.csv](benchmarks.csv) (medians and ratios),
 
 ## Targets
 
-From the issue; net/relay against the other cases of the same run.
+From the issue; net/relay against the other cases of the same run@{[ !$v6 ? '' :
+	', over ' . join(' and again over ', map { "IPv$_" } @families) .
+	(@families > 1 ? ' (the idle connections: IPv4 only)' : '') ]}.
 
 | target | measured | |
 |---|---|---|
@@ -478,11 +541,12 @@ if (@pcases) {
 ## Where the relay guest's CPU goes
 
 `perf record` on the host, on every host process of the relay guest, during
-one more iperf3 run client to server per case (after the rounds): the UML
-kernel (the `linux` binary: the guest's network stack, netfilter, the
-relay), the host kernel working for the guest (the links are one
-`sendto`/`recvfrom` per frame on a unix socket, plus UML's signals and
-page faults), and the guest's user space (haproxy, iperf3 is not there).
+one more iperf3 run client to server over IPv4 per case (after the
+rounds): the UML kernel (the `linux` binary: the guest's network stack,
+netfilter, the relay), the host kernel working for the guest (the links
+are one `sendto`/`recvfrom` per frame on a unix socket, plus UML's signals
+and page faults), and the guest's user space (haproxy, iperf3 is not
+there).
 Each part in % of the samples and in s/GiB (its share of the case's median
 CPU per GiB, client to server).
 

@@ -21,6 +21,9 @@
  *	DNS A queries for NAME over SOCKETS UDP sockets with WINDOW queries
  *	outstanding; a query unanswered after 1 s is lost.
  *
+ * HOST and SRC_IP are literal addresses of either family, an IPv6 one
+ * without brackets; SRC_IPs are of HOST's family. serve listens on both.
+ *
  * Every mode prints one line of key=value pairs on stdout, for the script.
  */
 #define _GNU_SOURCE
@@ -88,13 +91,33 @@ static void raise_nofile(void)
 		rl.rlim_cur = rl.rlim_max = rl.rlim_max / 2;
 }
 
-static struct sockaddr_in addr_of(const char *host, long port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+/* A socket address of either family, as bind() and connect() take it. */
+union addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
 
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-		die("'%s' is not an IPv4 address", host);
-	return sa;
+static socklen_t addr_len(const union addr *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
+}
+
+static union addr addr_of(const char *host, long port)
+{
+	union addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, host, &a.in.sin_addr) == 1) {
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons(port);
+	} else if (inet_pton(AF_INET6, host, &a.in6.sin6_addr) == 1) {
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_port = htons(port);
+	} else {
+		die("'%s' is not an IPv4 or IPv6 address", host);
+	}
+	return a;
 }
 
 static void set_nonblock(int fd)
@@ -110,18 +133,25 @@ static void ep_ctl(int ep, int op, int fd, uint32_t events, uint64_t data)
 		die("epoll_ctl: %s", strerror(errno));
 }
 
-/* A non-blocking connect from SRC (or any address); -1 on a local error. */
-static int start_connect(const struct sockaddr_in *dst, const struct sockaddr_in *src)
+/*
+ * A non-blocking connect from SRC (or any address; of DST's family); -1 on
+ * a local error.
+ */
+static int start_connect(const union addr *dst, const union addr *src)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+	int fd = socket(dst->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (src) {
-		/* Let connect() pick the port for the full 4-tuple. */
+		/*
+		 * Let connect() pick the port for the full 4-tuple. An IPv6
+		 * socket takes this IPPROTO_IP option too (inet6_bind honours
+		 * it).
+		 */
 		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-		if (bind(fd, (const struct sockaddr *)src, sizeof(*src)) < 0) {
+		if (bind(fd, &src->sa, addr_len(src)) < 0) {
 			int err = errno;
 
 			close(fd);
@@ -129,8 +159,7 @@ static int start_connect(const struct sockaddr_in *dst, const struct sockaddr_in
 			return -1;
 		}
 	}
-	if (connect(fd, (const struct sockaddr *)dst, sizeof(*dst)) < 0 &&
-	    errno != EINPROGRESS) {
+	if (connect(fd, &dst->sa, addr_len(dst)) < 0 && errno != EINPROGRESS) {
 		int err = errno;
 
 		close(fd);
@@ -153,17 +182,21 @@ static int sock_error(int fd)
 
 static int cmd_serve(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };	/* [::] */
 	struct epoll_event evs[MAX_EVENTS];
 	static char buf[65536];
-	int lfd, ep, one = 1;
+	int lfd, ep, one = 1, zero = 0;
 
 	if (argc != 1)
 		die("usage: rrload serve PORT");
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
-	sa.sin_port = htons(num(argv[0], "PORT"));
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	sa.sin6_port = htons(num(argv[0], "PORT"));
+	/* One socket for both families: IPv4 clients come as ::ffff:a.b.c.d. */
+	lfd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (lfd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0)
 		die("listen on port %s: %s", argv[0], strerror(errno));
@@ -204,7 +237,7 @@ static int cmd_serve(int argc, char **argv)
 static int cmd_rr(int argc, char **argv)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	struct sockaddr_in dst;
+	union addr dst;
 	long conns, size, *got;
 	double secs, t0, t_end;
 	unsigned long done = 0, errors = 0;
@@ -228,9 +261,9 @@ static int cmd_rr(int argc, char **argv)
 	for (long i = 0; i < conns; i++) {
 		int one = 1;
 
-		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		fds[i] = socket(dst.sa.sa_family, SOCK_STREAM, 0);
 		setsockopt(fds[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(fds[i], (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		if (connect(fds[i], &dst.sa, addr_len(&dst)) < 0)
 			die("rr: connect %s:%s: %s", argv[0], argv[1], strerror(errno));
 		set_nonblock(fds[i]);
 		ep_ctl(ep, EPOLL_CTL_ADD, fds[i], EPOLLIN, i);
@@ -284,7 +317,7 @@ struct slot {
 static int cmd_connrate(int argc, char **argv)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	struct sockaddr_in dst, src[16];
+	union addr dst, src[16];
 	static const char req[32] = "connrate-request-0123456789abcd";
 	char buf[64];
 	long parallel, nsrc = 0, next_src = 0;
@@ -299,8 +332,11 @@ static int cmd_connrate(int argc, char **argv)
 	dst = addr_of(argv[0], num(argv[1], "PORT"));
 	secs = num(argv[2], "SECONDS");
 	parallel = num(argv[3], "PARALLEL");
-	for (int i = 4; i < argc && nsrc < 16; i++)
-		src[nsrc++] = addr_of(argv[i], 0);
+	for (int i = 4; i < argc && nsrc < 16; i++) {
+		src[nsrc] = addr_of(argv[i], 0);
+		if (src[nsrc++].sa.sa_family != dst.sa.sa_family)
+			die("connrate: SRC_IP %s is not of HOST's family", argv[i]);
+	}
 	if (parallel < 1)
 		die("connrate: PARALLEL must be at least 1");
 	raise_nofile();
@@ -430,7 +466,7 @@ static void write_status(const char *path, const char *fmt, ...)
 static int cmd_hold(int argc, char **argv)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	struct sockaddr_in dst;
+	union addr dst;
 	long count, parallel, inflight = 0, next = 0, connected = 0, failed = 0;
 	long verified = 0;
 	double open_secs, max_hold, t0, t_open, deadline;
@@ -600,7 +636,7 @@ static size_t dns_query(unsigned char *p, uint16_t id, const char *name)
 static int cmd_dns(int argc, char **argv)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	struct sockaddr_in dst;
+	union addr dst;
 	static struct query q[65536];
 	unsigned char pkt[512], buf[4096];
 	unsigned long sent = 0, answered = 0, lost = 0, bad = 0, send_err = 0;
@@ -620,8 +656,8 @@ static int cmd_dns(int argc, char **argv)
 	socks = calloc(nsock, sizeof(*socks));
 	ep = epoll_create1(0);
 	for (long i = 0; i < nsock; i++) {
-		socks[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-		if (connect(socks[i], (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		socks[i] = socket(dst.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (connect(socks[i], &dst.sa, addr_len(&dst)) < 0)
 			die("dns: connect: %s", strerror(errno));
 		ep_ctl(ep, EPOLL_CTL_ADD, socks[i], EPOLLIN, i);
 	}
