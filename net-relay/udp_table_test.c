@@ -546,8 +546,7 @@ static unsigned int nrelay_test_orig_buckets(const struct nrelay_udp_table *t)
 	return n;
 }
 
-/*
- * Every 32-bit word of an IPv6 client address goes into its bucket: 16
+/* Every 32-bit word of an IPv6 client address goes into its bucket: 16
  * clients that differ in one word only spread over a 1,024-bucket table.
  * A hash of the low word alone (an IPv4-sized key) would put the clients
  * that differ in the prefix into one bucket: 16 flows of a /48 each in one
