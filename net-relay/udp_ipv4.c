@@ -291,33 +291,55 @@ static void nrelay_quoted_set(struct iphdr *qip, struct udphdr *quh,
 	*p = port;
 }
 
-/* An ICMP error from the backend's side about a datagram we relayed. */
+/* An ICMP error about a datagram we relayed, on its way in: from the
+ * backend's side about one towards the backend (it quotes R:r -> B:b), or
+ * from the client's side about one towards the client (S:s -> C:c: the
+ * client's socket is gone, or a router between us cannot pass our
+ * reply). Either is routed on to the datagram's sender, quoting the
+ * datagram as PRE_ROUTING left it (C:r -> B:b, B:b -> C:r): the relay
+ * port names the mapping in POST_ROUTING, which finishes the translation.
+ */
 static unsigned int nrelay_icmp_in(struct nrelay_net *rn, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	unsigned int iphlen = ip_hdrlen(skb), off;
-	struct nrelay_addr backend;
+	struct nrelay_addr dst, src;
 	struct nrelay_udp_map *m;
 	struct iphdr *iph, *qip;
 	struct udphdr *quh;
+	bool up;
 
 	off = nrelay_icmp_pull(skb);
 	if (!off)
 		return NF_ACCEPT;
 	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
-	nrelay_addr_v4(&backend, qip->daddr, quh->dest);
-	m = nrelay_udp_lookup_reply(&rn->udp, &backend, quh->source);
-	if (!m || READ_ONCE(m->relay.ip) != qip->saddr ||
-	    iph->daddr != qip->saddr)
+	/* To the address the datagram left from: ours. */
+	if (iph->daddr != qip->saddr)
 		return NF_ACCEPT;
+	nrelay_addr_v4(&dst, qip->daddr, quh->dest);
+	m = nrelay_udp_lookup_reply(&rn->udp, &dst, quh->source);
+	up = m && READ_ONCE(m->relay.ip) == qip->saddr;
+	if (!up) {
+		nrelay_addr_v4(&src, qip->saddr, quh->source);
+		m = nrelay_udp_lookup_orig(&rn->udp, &dst, &src);
+		if (!m)
+			return NF_ACCEPT;
+	}
 
 	if (nf_ip_checksum(skb, state->hook, iphlen, IPPROTO_ICMP) ||
 	    skb_ensure_writable(skb, off + sizeof(*quh)))
 		return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
 	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
-	/* The relay port stays, to name the mapping in POST_ROUTING. */
-	nrelay_quoted_set(qip, quh, true, m->client.ip, quh->source);
-	nrelay_icmp_set_addr(iph, &iph->daddr, m->client.ip);
+	if (up) {
+		nrelay_quoted_set(qip, quh, true, m->client.ip, quh->source);
+		nrelay_icmp_set_addr(iph, &iph->daddr, m->client.ip);
+	} else {
+		nrelay_quoted_set(qip, quh, true, m->backend.ip,
+				  m->backend.port);
+		/* The client's port becomes the relay port. */
+		nrelay_quoted_set(qip, quh, false, qip->daddr, m->relay.port);
+		nrelay_icmp_set_addr(iph, &iph->daddr, m->backend.ip);
+	}
 	nrelay_icmp_fix_csum(skb);
 	skb_dst_drop(skb);
 	nrelay_untrack(skb);
@@ -436,31 +458,45 @@ static unsigned int nrelay_udp_out(struct nrelay_net *rn, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-/* The ICMP error translated in PRE_ROUTING leaves as if from the service. */
+/* An ICMP error about a relayed datagram on its way out, translated in
+ * PRE_ROUTING or our own (fragmentation needed, TTL exceeded on the
+ * forward path): it quotes the datagram as PRE_ROUTING left it. One about
+ * C:r -> B:b leaves for the client as if from the service, about S:s ->
+ * C:c; one about B:b -> C:r leaves for the backend as if from us, about
+ * B:b -> R:r, so that the backend's socket, which sent to R:r, learns of
+ * it (a path MTU towards us, a client gone).
+ */
 static unsigned int nrelay_icmp_out(struct nrelay_net *rn, struct sk_buff *skb)
 {
-	unsigned int off;
-	struct nrelay_addr backend;
 	struct nrelay_udp_map *m;
 	struct iphdr *iph, *qip;
 	struct udphdr *quh;
+	unsigned int off;
+	__be32 relay_ip;
+	bool up;
 
 	off = nrelay_icmp_pull(skb);
 	if (!off)
 		return NF_ACCEPT;
-	/* It quotes C:r -> B:b, as the datagram left PRE_ROUTING. */
 	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
-	nrelay_addr_v4(&backend, qip->daddr, quh->dest);
-	m = nrelay_udp_lookup_reply(&rn->udp, &backend, quh->source);
-	if (!m || m->client.ip != qip->saddr)
+	m = nrelay_udp_out_map(rn, qip, quh, &up);
+	relay_ip = m ? READ_ONCE(m->relay.ip) : 0;
+	if (!m || (!up && !relay_ip))
 		return NF_ACCEPT;
 	if (skb_ensure_writable(skb, off + sizeof(*quh)))
 		return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
 	iph = nrelay_icmp_quoted(skb, off, &qip, &quh);
-	nrelay_quoted_set(qip, quh, true, m->client.ip, m->client.port);
-	nrelay_quoted_set(qip, quh, false, m->service.ip, m->service.port);
-	if (iph->saddr == m->backend.ip)
-		nrelay_icmp_set_addr(iph, &iph->saddr, m->service.ip);
+	if (up) {
+		nrelay_quoted_set(qip, quh, true, m->client.ip, m->client.port);
+		nrelay_quoted_set(qip, quh, false, m->service.ip,
+				  m->service.port);
+		if (iph->saddr == m->backend.ip)
+			nrelay_icmp_set_addr(iph, &iph->saddr, m->service.ip);
+	} else {
+		nrelay_quoted_set(qip, quh, false, relay_ip, quh->dest);
+		if (iph->saddr == m->client.ip)
+			nrelay_icmp_set_addr(iph, &iph->saddr, relay_ip);
+	}
 	nrelay_icmp_fix_csum(skb);
 	nrelay_stat_inc(rn, NRELAY_STAT_UDP_ICMP_TRANSLATED);
 	return NF_ACCEPT;

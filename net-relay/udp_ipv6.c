@@ -321,34 +321,52 @@ static void nrelay_quoted6_set(struct ipv6hdr *qip, struct udphdr *quh,
 	*p = port;
 }
 
-/* An ICMPv6 error from the backend's side about a datagram we relayed. */
+/* An ICMPv6 error about a datagram we relayed, on its way in, from
+ * either side: see udp_ipv4.c's nrelay_icmp_in().
+ */
 static unsigned int nrelay_icmp6_in(struct nrelay_net *rn, struct sk_buff *skb,
 				    unsigned int off,
 				    const struct nf_hook_state *state)
 {
 	struct ipv6hdr *ip6h, *qip;
-	struct nrelay_addr backend;
+	struct nrelay_addr dst, src;
 	struct nrelay_udp_map *m;
 	unsigned int quoted;
 	struct udphdr *quh;
+	bool up;
 
 	quoted = nrelay_icmp6_pull(skb, off);
 	if (!quoted)
 		return NF_ACCEPT;
 	ip6h = nrelay_icmp6_quoted(skb, off, quoted, &qip, &quh);
-	nrelay_addr_v6(&backend, &qip->daddr, quh->dest);
-	m = nrelay_udp_lookup_reply(&rn->udp, &backend, quh->source);
-	if (!m || !ipv6_addr_equal(&m->relay.ip6, &qip->saddr) ||
-	    !ipv6_addr_equal(&ip6h->daddr, &qip->saddr))
+	/* To the address the datagram left from: ours. */
+	if (!ipv6_addr_equal(&ip6h->daddr, &qip->saddr))
 		return NF_ACCEPT;
+	nrelay_addr_v6(&dst, &qip->daddr, quh->dest);
+	m = nrelay_udp_lookup_reply(&rn->udp, &dst, quh->source);
+	up = m && ipv6_addr_equal(&m->relay.ip6, &qip->saddr);
+	if (!up) {
+		nrelay_addr_v6(&src, &qip->saddr, quh->source);
+		m = nrelay_udp_lookup_orig(&rn->udp, &dst, &src);
+		if (!m)
+			return NF_ACCEPT;
+	}
 
 	if (nf_ip6_checksum(skb, state->hook, off, IPPROTO_ICMPV6) ||
 	    skb_ensure_writable(skb, quoted + sizeof(*quh)))
 		return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
 	ip6h = nrelay_icmp6_quoted(skb, off, quoted, &qip, &quh);
-	/* The relay port stays, to name the mapping in POST_ROUTING. */
-	nrelay_quoted6_set(qip, quh, true, &m->client.ip6, quh->source);
-	ip6h->daddr = m->client.ip6;
+	if (up) {
+		nrelay_quoted6_set(qip, quh, true, &m->client.ip6, quh->source);
+		ip6h->daddr = m->client.ip6;
+	} else {
+		nrelay_quoted6_set(qip, quh, true, &m->backend.ip6,
+				   m->backend.port);
+		/* The client's port becomes the relay port. */
+		nrelay_quoted6_set(qip, quh, false, &qip->daddr,
+				   m->relay.port);
+		ip6h->daddr = m->backend.ip6;
+	}
 	nrelay_icmp6_fix_csum(skb, off);
 	skb_dst_drop(skb);
 	nrelay_untrack(skb);
@@ -448,34 +466,41 @@ static unsigned int nrelay_udp6_out(struct nrelay_net *rn, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-/* The ICMPv6 error translated in PRE_ROUTING, or our own (Packet Too Big,
- * Time Exceeded on the forward path), leaves as if from the service.
+/* An ICMPv6 error about a relayed datagram on its way out, translated in
+ * PRE_ROUTING or our own (Packet Too Big, Time Exceeded on the forward
+ * path): see udp_ipv4.c's nrelay_icmp_out().
  */
 static unsigned int nrelay_icmp6_out(struct nrelay_net *rn,
 				     struct sk_buff *skb, unsigned int off)
 {
 	struct ipv6hdr *ip6h, *qip;
-	struct nrelay_addr backend;
 	struct nrelay_udp_map *m;
 	unsigned int quoted;
 	struct udphdr *quh;
+	bool up;
 
 	quoted = nrelay_icmp6_pull(skb, off);
 	if (!quoted)
 		return NF_ACCEPT;
-	/* It quotes C:r -> B:b, as the datagram left PRE_ROUTING. */
 	ip6h = nrelay_icmp6_quoted(skb, off, quoted, &qip, &quh);
-	nrelay_addr_v6(&backend, &qip->daddr, quh->dest);
-	m = nrelay_udp_lookup_reply(&rn->udp, &backend, quh->source);
-	if (!m || !ipv6_addr_equal(&m->client.ip6, &qip->saddr))
+	m = nrelay_udp6_out_map(rn, qip, quh, &up);
+	if (!m)
 		return NF_ACCEPT;
 	if (skb_ensure_writable(skb, quoted + sizeof(*quh)))
 		return nrelay_udp_drop(rn, NRELAY_STAT_UDP_DROPPED);
 	ip6h = nrelay_icmp6_quoted(skb, off, quoted, &qip, &quh);
-	nrelay_quoted6_set(qip, quh, true, &m->client.ip6, m->client.port);
-	nrelay_quoted6_set(qip, quh, false, &m->service.ip6, m->service.port);
-	if (ipv6_addr_equal(&ip6h->saddr, &m->backend.ip6))
-		ip6h->saddr = m->service.ip6;
+	if (up) {
+		nrelay_quoted6_set(qip, quh, true, &m->client.ip6,
+				   m->client.port);
+		nrelay_quoted6_set(qip, quh, false, &m->service.ip6,
+				   m->service.port);
+		if (ipv6_addr_equal(&ip6h->saddr, &m->backend.ip6))
+			ip6h->saddr = m->service.ip6;
+	} else {
+		nrelay_quoted6_set(qip, quh, false, &m->relay.ip6, quh->dest);
+		if (ipv6_addr_equal(&ip6h->saddr, &m->client.ip6))
+			ip6h->saddr = m->relay.ip6;
+	}
 	nrelay_icmp6_fix_csum(skb, off);
 	nrelay_stat_inc(rn, NRELAY_STAT_UDP_ICMP_TRANSLATED);
 	return NF_ACCEPT;
