@@ -32,9 +32,9 @@ EXCL_=()
 QUICK_=()
 FAMILY_=()
 
-# add_test NAME GROUP FILE [SKIP-REASON [FAMILY]]: a kunit or integration test needs
-# the topology unless it says "# relaykit-test: no-guests" (kunit.py, which
-# boots its own kernel).
+# add_test NAME GROUP FILE [SKIP-REASON [FAMILY]]: a kunit or integration
+# test needs the topology unless it says "# relaykit-test: no-guests"
+# (kunit.py, which boots its own kernel).
 # NEEDS_: the background builds it waits for (prebuild.sh's steps): its
 # "# relaykit-test: needs=STEP..." line; the x86 group needs x86. Steps the
 # run leaves out (RELAYKIT_X86=0) are not needed.

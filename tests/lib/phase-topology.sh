@@ -123,8 +123,8 @@ phase_diagnose()
 # phase_postmortem FILE: after a failed test, what the network saw, in
 # FILE: the links of the run's netns (a bridge port or tap that dropped),
 # and per guest its interfaces, its IP/UDP/TCP counters (IPv6's: those not
-# 0) and net/relay's counts and relays. A datagram or segment lost between guests
-# shows as a count that does not match on the two sides of a link.
+# 0) and net/relay's counts and relays. A datagram or segment lost between
+# guests shows as a count that does not match on the two sides of a link.
 phase_postmortem()
 {
 	local file=$1 guest ns=''

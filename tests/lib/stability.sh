@@ -149,8 +149,8 @@ stab_start_echod()
 # stab_load_start SECONDS [PATHS] [QPS]: client traffic through the relay in
 # the background, for at most SECONDS: HTTP GETs of PATHS (default "/")
 # over short connections and DNS queries at QPS (default 50) from a new
-# source port every 20, over IPv4 and IPv6 in turn.  stab_load_stop ends it early and prints the two
-# summary lines (also in STAB_LOAD).
+# source port every 20, over IPv4 and IPv6 in turn.  stab_load_stop ends
+# it early and prints the two summary lines (also in STAB_LOAD).
 STAB_LOAD_PIDS=()
 stab_load_start()
 {
