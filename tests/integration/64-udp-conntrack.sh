@@ -27,25 +27,6 @@ trap 'gexec relay ip link set eth1 mtu 1500 || true
 	gexec relay "$IPTABLES" -t nat -D "${masq[@]}" 2>/dev/null || true
 	gexec relay "$IPTABLES" -t raw -D "${zone[@]}" 2>/dev/null || true' EXIT
 
-# shellcheck disable=SC2016 # perl code, run in the client guest
-df_send='
-use strict;
-use IO::Socket::IP;
-use Socket qw(IPPROTO_IP IPPROTO_IPV6 MSG_DONTWAIT);
-use Errno qw(EMSGSIZE EAGAIN);
-my ($host, $port, $size) = @ARGV;
-my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => "udp")
-	or die "socket: $@\n";
-# IP_MTU_DISCOVER (10), IPV6_MTU_DISCOVER (23) = IP_PMTUDISC_DO (2): DF
-# set, errors reported.
-my ($level, $opt) = $host =~ /:/ ? (IPPROTO_IPV6, 23) : (IPPROTO_IP, 10);
-setsockopt($s, $level, $opt, 2) or die "MTU_DISCOVER: $!\n";
-defined send($s, "x" x $size, 0) or die "send: $!\n";
-select(undef, undef, undef, 1);
-my $r = recv($s, my $buf, 4096, MSG_DONTWAIT);
-print defined $r ? "answered\n" : $! == EMSGSIZE ? "EMSGSIZE\n" :
-	$! == EAGAIN ? "nothing\n" : "error: $!\n";'
-
 # pmtu_learnt WHAT: a DF datagram to the relay too big for the back link;
 # the client's socket must get the relay's "fragmentation needed" or
 # "packet too big", translated. The client forgets the path MTU learnt
@@ -55,7 +36,7 @@ pmtu_learnt()
 	local out
 
 	gexec client ip "-$FAMILY" route flush cache
-	out=$(gexec client perl -e "$df_send" "$RELAY_FRONT" 53 1400) ||
+	out=$(gexec client perl "$GTOOLS/udperr.pl" send "$RELAY_FRONT" 53 1400) ||
 		fail "$1: the DF datagram could not be sent: $out"
 	[ "$out" = EMSGSIZE ] ||
 		fail "$1: the client's socket got '$out', not EMSGSIZE from the relay's fragmentation-needed error"

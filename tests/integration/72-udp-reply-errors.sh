@@ -5,7 +5,7 @@
 # conntrack's NAT would (docs/design.md, "ICMP errors"): the backend sent
 # to the relay's port R:r, so only an error that quotes B:b -> R:r reaches
 # its socket. A one-shot backend answers from a connected socket with DF
-# set and reports the error its socket got:
+# set (tests/guest/udperr.pl) and reports the error its socket got:
 #  - the client's socket is gone when the reply comes (socat sends its
 #    query and exits): the client's port unreachable, sent to the service
 #    address, must come back to the backend as ECONNREFUSED;
@@ -24,32 +24,6 @@ trap 'gexec relay ip link set eth0 mtu 1500 || true
 	gexec server sh -c "rm -f /tmp/reply-errors.out" || true' EXIT
 rule "add udp $port $(addr_port "$SERVER_IP" "$port")"
 
-# shellcheck disable=SC2016 # perl code, run in the server guest
-backend='
-use strict;
-use IO::Socket::IP;
-use Socket qw(IPPROTO_IP IPPROTO_IPV6 MSG_DONTWAIT);
-use Errno qw(EMSGSIZE ECONNREFUSED EAGAIN);
-my ($addr, $port, $size) = @ARGV;
-my $s = IO::Socket::IP->new(LocalHost => $addr, LocalPort => $port, Proto => "udp")
-	or die "socket: $@\n";
-# IP_MTU_DISCOVER (10), IPV6_MTU_DISCOVER (23) = IP_PMTUDISC_DO (2).
-my ($level, $opt) = $addr =~ /:/ ? (IPPROTO_IPV6, 23) : (IPPROTO_IP, 10);
-setsockopt($s, $level, $opt, 2) or die "MTU_DISCOVER: $!\n";
-$SIG{ALRM} = sub { print "no query\n"; exit 1 };
-alarm 20;
-my $peer = recv($s, my $q, 2048, 0) // die "recv: $!\n";
-alarm 0;
-# Connected: an ICMP error reaches a UDP socket only so.
-connect($s, $peer) or die "connect: $!\n";
-# The client has closed its socket by then.
-select(undef, undef, undef, 1);
-defined send($s, "r" x $size, 0) or die "send: $!\n";
-select(undef, undef, undef, 1);
-my $r = recv($s, my $buf, 4096, MSG_DONTWAIT);
-print defined $r ? "answered\n" : $! == EMSGSIZE ? "EMSGSIZE\n" :
-	$! == ECONNREFUSED ? "ECONNREFUSED\n" : $! == EAGAIN ? "nothing\n" : "error: $!\n";'
-
 server_bound() { gexec server ss -ulnH | awk -v p=":$1" '$4 ~ p "$" { f = 1 } END { exit !f }'; }
 
 # backend_got SIZE: one query through the relay from a socket that closes
@@ -57,9 +31,10 @@ server_bound() { gexec server ss -ulnH | awk -v p=":$1" '$4 ~ p "$" { f = 1 } EN
 # reply.
 backend_got()
 {
+	# The client has closed its socket when the answer comes, 1 s on.
 	gsh server 'rm -f /tmp/reply-errors.out
-		setsid perl -e "$1" "$2" "$3" "$4" > /tmp/reply-errors.out 2>&1 < /dev/null &' \
-		"$backend" "$SERVER_IP" "$port" "$1" || fail "cannot start the backend on the server"
+		setsid perl "$1" answer "$2" "$3" "$4" 1 > /tmp/reply-errors.out 2>&1 < /dev/null &' \
+		"$GTOOLS/udperr.pl" "$SERVER_IP" "$port" "$1" || fail "cannot start the backend on the server"
 	retry 10 server_bound "$port" || fail "the backend does not listen on $port"
 	gsh client 'echo query | socat -u - "UDP-SENDTO:$1"' "$(addr_port "$RELAY_FRONT" "$port")" ||
 		fail "the client could not send its query"
