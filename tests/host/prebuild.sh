@@ -116,6 +116,8 @@ for f in "$KIT"/tests/host/*.sh "$KIT"/tests/kunit/*.sh "$KIT"/tests/integration
 		((s > r)) && r=$s
 	done
 	rank[$(name_of "$f")]=$r
+	# Its IPv6 twin (tests/lib/discover.sh).
+	! grep -q '^# relaykit-test: families=4 6$' "$f" || rank[$(name_of "$f")/ipv6]=$r
 done
 ((${#rank[@]} > 10)) || fail "found only ${#rank[@]} tests"
 
@@ -130,7 +132,9 @@ names=("${NAMES[@]}")
 last=0
 seen_x86=0
 deferred=0
+twins=0
 for n in "${names[@]}"; do
+	[[ $n != */ipv6 ]] || twins=$((twins + 1))
 	if [[ $n == x86:* ]]; then
 		((last <= x86_rank)) || fail "$n comes after a test of build step rank $last"
 		last=$x86_rank
@@ -144,5 +148,6 @@ for n in "${names[@]}"; do
 	((rank[$n] == 0)) || deferred=$((deferred + 1))
 done
 ((seen_x86)) || fail "no x86 test listed"
+((twins >= 2)) || fail "$twins IPv6 twins listed: families=4 6 gives none"
 ((deferred >= 1)) || fail "no test needs a background build; expected compile-hygiene"
-note "stub builds ok; ${#names[@]} tests in order, $deferred after the background builds"
+note "stub builds ok; ${#names[@]} tests in order ($twins IPv6 twins), $deferred after the background builds"
