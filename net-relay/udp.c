@@ -30,8 +30,10 @@
  * leave them alone and their rules go on applying to all other traffic;
  * the POST_ROUTING hook only looks at untracked packets.
  *
- * ICMP errors about a relayed datagram are translated back, inner header
- * included, so the client learns at once that the backend refused it.
+ * ICMP errors about a relayed datagram are translated back to its sender,
+ * inner header included, both ways: the client learns at once that the
+ * backend refused it, the backend that the client is gone, and either the
+ * path MTU towards the other.
  *
  * This file has what the families share: the mappings' life (made,
  * accounted, expired), start and stop, the conns lines; udp_ipv4.c and
