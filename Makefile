@@ -108,8 +108,8 @@ stop:
 # (tests/lib/prebuild.sh).
 # TEST_JOBS=N: UML topologies at once (tests/run.sh -j: lanes beside the host
 # and x86 ones; auto, the default: from the cores and the memory; 1: one
-# lane). In lanes because the IPv6 twins took one lane to over 40 minutes
-# warm, near the 45 the suite must keep to (docs/testing.md).
+# lane). In lanes since the IPv6 twins: the tests' own times add up to 45
+# minutes, the 45 a warm run must keep to (docs/testing.md).
 TEST_JOBS ?= auto
 test: deps agent
 	@$(call prepare,$(KIT)/uml/topology/test.topo)
