@@ -7,7 +7,13 @@
 # sends its SIGIO before it wakes up epoll; a guest whose handler ran in
 # between slept with the frame in its tap (patch 0006): 6 of 2,000 were
 # lost so, and in the x86 group a DNS answer and a reset to the client.
+# Alone (a parallel run puts it after the lanes): in lanes, beside two UML
+# topologies and the x86 one on 2 cores, 1 of 3,000 was not back in a
+# fresh clone of 3c5f417 (the other 2,999 within 20 ms), where it had
+# passed alone every time; whether that was a guest kept off the CPU for
+# 3 s or another wakeup lost is not known yet (docs/kit.md).
 # relaykit-test: no-guests
+# relaykit-test: exclusive
 set -euo pipefail
 # A run of its own, set before guest.sh (whose phase-topology.sh would make
 # an unset RUN the demo's).
