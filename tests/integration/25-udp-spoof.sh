@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Only the backend (its address, port 53) may answer through a mapping: datagrams
-# to the mapping's relay port from another port or another address of the
-# back network are not translated to the client.
+# Only the backend (its address, port 53) may answer through a mapping:
+# datagrams to the mapping's relay port from another port or another
+# address of the back network are not translated to the client.
 # relaykit-test: families=4 6
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
