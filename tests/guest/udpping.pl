@@ -8,7 +8,9 @@
 # every datagram back to where it came from, until killed. "ping" sends
 # COUNT datagrams to HOST:PORT, each only once the one before came back,
 # so that each arrives alone at a guest with nothing else to do; a
-# datagram not back within WAIT seconds is lost. It prints
+# datagram not back within WAIT seconds is lost. A lost one that comes
+# back later (while a later one is awaited) is named, with its delay: a
+# frame held up, not dropped. It prints
 #   ping: SENT sent, LOST lost, slowest MS ms
 # and exits 1 if any was lost.
 use strict;
@@ -38,8 +40,10 @@ my $s = IO::Socket::IP->new(PeerAddr => $host, PeerPort => $port, Proto => 'udp'
 	or die "udpping: socket to $host:$port: $@\n";
 my $sel = IO::Select->new($s);
 my ($lost, $slowest) = (0, 0);
+my %sent_at;
 for my $i (1 .. $count) {
 	my $t0 = now();
+	$sent_at{$i} = $t0;
 	defined $s->send("udpping $i") or die "udpping: send: $!\n";
 	my $back = 0;
 	while (!$back && (my $left = $t0 + $wait - now()) > 0) {
@@ -47,6 +51,9 @@ for my $i (1 .. $count) {
 		my $buf;
 		defined $s->recv($buf, 2048) or next;
 		$back = $buf eq "udpping $i";
+		printf "# datagram %s came back after %.0f ms\n", $1,
+			(now() - $sent_at{$1}) * 1000
+			if !$back && $buf =~ /^udpping (\d+)$/ && $sent_at{$1};
 	}
 	my $ms = (now() - $t0) * 1000;
 	if (!$back) {
