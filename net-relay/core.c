@@ -4,7 +4,9 @@
  *
  * Module and namespace life cycle, the rule set, start and stop. The TCP
  * relay lives in tcp.c, the UDP NAT in udp.c and udp_table.c, the user
- * interface in proc.c and sysctl.c.
+ * interfaces in netlink.c, proc.c and sysctl.c: each parses and checks
+ * its input, then calls nrelay_exec(), nrelay_restore(), nrelay_start()
+ * or nrelay_stop() here, which announce what they change.
  */
 
 #define pr_fmt(fmt) "net_relay: " fmt
@@ -16,6 +18,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <net/netns/generic.h>
+
+#include <uapi/linux/net_relay.h>
 
 #include "nrelay.h"
 
@@ -62,18 +66,19 @@ struct nrelay_net *nrelay_pernet(struct net *net)
  * a wildcard of both families (AF_UNSPEC) clashes with every rule, a
  * family's wildcard with that family's rules.
  */
-static bool nrelay_rule_clash(const struct nrelay_rule *r,
-			      const struct nrelay_cmd *cmd)
+static bool nrelay_listen_clash(enum nrelay_proto pa,
+				const struct nrelay_addr *a,
+				enum nrelay_proto pb,
+				const struct nrelay_addr *b)
 {
-	if (r->proto != cmd->proto || r->listen.port != cmd->listen.port)
+	if (pa != pb || a->port != b->port)
 		return false;
-	if (r->listen.family == AF_UNSPEC || cmd->listen.family == AF_UNSPEC)
+	if (a->family == AF_UNSPEC || b->family == AF_UNSPEC)
 		return true;
-	if (r->listen.family != cmd->listen.family)
+	if (a->family != b->family)
 		return false;
-	return nrelay_addr_is_any(&r->listen) ||
-	       nrelay_addr_is_any(&cmd->listen) ||
-	       nrelay_addr_equal(&r->listen, &cmd->listen);
+	return nrelay_addr_is_any(a) || nrelay_addr_is_any(b) ||
+	       nrelay_addr_equal(a, b);
 }
 
 /* What "del PROTO PORT" names: the wildcards of both families. */
@@ -141,7 +146,8 @@ static int nrelay_rule_add(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 	if (nrelay_rule_find(rn, cmd->proto, &cmd->listen))
 		return -EEXIST;
 	list_for_each_entry(r, &rn->rules, node)
-		if (nrelay_rule_clash(r, cmd))
+		if (nrelay_listen_clash(r->proto, &r->listen, cmd->proto,
+					&cmd->listen))
 			return -EADDRINUSE;
 
 	/* TCP's bind() says this for its listeners. KUnit's rule sets
@@ -214,24 +220,38 @@ static void nrelay_rules_flush(struct nrelay_net *rn)
 	nrelay_engage(rn);
 }
 
-/**
- * nrelay_exec - carry out one parsed command
- * @rn: the namespace's relay
- * @cmd: the command
- *
- * Return: 0 or a negative errno; on error nothing has changed.
+/* Why nrelay_exec() or nrelay_restore() refused, for the kernel log and
+ * netlink's extended ack alike.
  */
-int nrelay_exec(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
+static const char *nrelay_exec_why(int err)
+{
+	switch (err) {
+	case -EEXIST:
+		return "a rule for this protocol and address exists";
+	case -EADDRINUSE:
+		return "the address and port are in use";
+	case -ENOENT:
+		return "no such rule";
+	case -EADDRNOTAVAIL:
+		return "the listen address is not local";
+	case -ENOSPC:
+		return "the namespace has net.relay.max_rules rules";
+	default:
+		return "cannot apply the rule";
+	}
+}
+
+static int nrelay_exec_locked(struct nrelay_net *rn,
+			      const struct nrelay_cmd *cmd)
 {
 	struct nrelay_rule *r, *tmp;
 	int err = 0;
 
-	mutex_lock(&rn->lock);
 	switch (cmd->op) {
-	case NRELAY_CMD_ADD:
+	case NRELAY_OP_ADD:
 		err = nrelay_rule_add(rn, cmd);
 		break;
-	case NRELAY_CMD_DEL:
+	case NRELAY_OP_DEL:
 		err = -ENOENT;
 		list_for_each_entry_safe(r, tmp, &rn->rules, node) {
 			if (!nrelay_rule_deleted(r, cmd))
@@ -240,10 +260,169 @@ int nrelay_exec(struct nrelay_net *rn, const struct nrelay_cmd *cmd)
 			err = 0;
 		}
 		break;
-	case NRELAY_CMD_FLUSH:
+	case NRELAY_OP_FLUSH:
 		nrelay_rules_flush(rn);
 		break;
 	}
+	return err;
+}
+
+/**
+ * nrelay_exec - carry out one parsed command, whoever gave it
+ * @rn: the namespace's relay
+ * @cmd: the command, checked by nrelay_cmd_check()
+ * @why: on error, what is wrong
+ *
+ * A change is announced to netlink's monitors.
+ *
+ * Return: 0 or a negative errno; on error nothing has changed.
+ */
+int nrelay_exec(struct nrelay_net *rn, const struct nrelay_cmd *cmd,
+		const char **why)
+{
+	int err;
+
+	mutex_lock(&rn->lock);
+	err = nrelay_exec_locked(rn, cmd);
+	if (err)
+		*why = nrelay_exec_why(err);
+	else
+		nrelay_nl_notify_rule(rn, cmd);
+	mutex_unlock(&rn->lock);
+	return err;
+}
+
+/* What can be known of @cmds before the rule set changes: no two clash,
+ * they fit in @max_rules, a UDP rule's address is local. Return: 0 or
+ * the errno nrelay_rule_add() would give, the culprit in *@failed.
+ */
+static int nrelay_restore_check(struct nrelay_net *rn,
+				const struct nrelay_cmd *cmds,
+				unsigned int ncmds, int max_rules,
+				unsigned int *failed)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < ncmds; i++) {
+		*failed = i;
+		if (i >= max_rules)
+			return -ENOSPC;
+		for (j = 0; j < i; j++) {
+			if (cmds[j].proto == cmds[i].proto &&
+			    nrelay_addr_equal(&cmds[j].listen, &cmds[i].listen))
+				return -EEXIST;
+			if (nrelay_listen_clash(cmds[j].proto, &cmds[j].listen,
+						cmds[i].proto, &cmds[i].listen))
+				return -EADDRINUSE;
+		}
+		if (cmds[i].proto == NRELAY_UDP && rn->net &&
+		    !nrelay_udp_listen_local(rn->net, &cmds[i].listen))
+			return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+/* The rule set as add commands, for nrelay_restore()'s way back. */
+static struct nrelay_cmd *nrelay_rules_save(struct nrelay_net *rn,
+					    unsigned int *n)
+{
+	struct nrelay_cmd *cmds;
+	struct nrelay_rule *r;
+	unsigned int i = 0;
+
+	cmds = kcalloc(rn->nrules[NRELAY_TCP] + rn->nrules[NRELAY_UDP] + 1,
+		       sizeof(*cmds), GFP_KERNEL);
+	if (!cmds)
+		return NULL;
+	list_for_each_entry(r, &rn->rules, node) {
+		cmds[i].op = NRELAY_OP_ADD;
+		cmds[i].proto = r->proto;
+		cmds[i].listen = r->listen;
+		cmds[i].backend = r->backend;
+		i++;
+	}
+	*n = i;
+	return cmds;
+}
+
+static int nrelay_rules_replace(struct nrelay_net *rn,
+				const struct nrelay_cmd *cmds,
+				unsigned int ncmds, unsigned int *failed)
+{
+	unsigned int i;
+	int err;
+
+	nrelay_rules_flush(rn);
+	for (i = 0; i < ncmds; i++) {
+		err = nrelay_rule_add(rn, &cmds[i]);
+		if (err) {
+			*failed = i;
+			return err;
+		}
+	}
+	return 0;
+}
+
+/**
+ * nrelay_restore - replace the rule set and set tunables, all or nothing
+ * @rn: the namespace's relay
+ * @cmds: add commands, each checked by nrelay_cmd_check()
+ * @ncmds: how many
+ * @values: tunables' new values, each checked by nrelay_tunable_check()
+ * @nvalues: how many
+ * @failed: on error, the index in @cmds of the rule refused
+ * @why: on error, what is wrong
+ *
+ * The old rules go, with their relays, mappings and counters; the new
+ * ones start from zero. What can be checked beforehand is; if a new rule
+ * still fails (its TCP port is taken), the old set is put back.
+ *
+ * Return: 0 or a negative errno; on error the rules and tunables are as
+ * they were (counters reset, relays closed if it got to replacing).
+ */
+int nrelay_restore(struct nrelay_net *rn, struct nrelay_cmd *cmds,
+		   unsigned int ncmds,
+		   const struct nrelay_tunable_value *values,
+		   unsigned int nvalues, unsigned int *failed,
+		   const char **why)
+{
+	int max_rules = READ_ONCE(rn->max_rules);
+	int saved[NRELAY_TUNABLES];
+	struct nrelay_cmd *old;
+	unsigned int i, nold, bad;
+	int err;
+
+	for (i = 0; i < nvalues; i++)
+		if (values[i].index == nrelay_tunable_find("max_rules"))
+			max_rules = values[i].value;
+	mutex_lock(&rn->lock);
+	err = nrelay_restore_check(rn, cmds, ncmds, max_rules, failed);
+	if (err)
+		goto out;
+	old = nrelay_rules_save(rn, &nold);
+	if (!old) {
+		err = -ENOMEM;
+		*failed = 0;
+		goto out;
+	}
+	for (i = 0; i < NRELAY_TUNABLES; i++)
+		saved[i] = nrelay_tunable_get(rn, i);
+	for (i = 0; i < nvalues; i++)
+		nrelay_tunable_set(rn, values[i].index, values[i].value);
+	err = nrelay_rules_replace(rn, cmds, ncmds, failed);
+	if (err) {
+		for (i = 0; i < NRELAY_TUNABLES; i++)
+			nrelay_tunable_set(rn, i, saved[i]);
+		if (nrelay_rules_replace(rn, old, nold, &bad))
+			pr_warn("restore: the old rule %u could not be put back\n",
+				bad);
+	} else {
+		nrelay_nl_notify(rn, NRELAY_CMD_RESTORE);
+	}
+	kfree(old);
+out:
+	if (err)
+		*why = nrelay_exec_why(err);
 	mutex_unlock(&rn->lock);
 	return err;
 }
@@ -292,12 +471,19 @@ static int nrelay_start_locked(struct nrelay_net *rn)
 	return 0;
 }
 
+/* Start and stop, from /proc or netlink, announced when they change the
+ * state.
+ */
 int nrelay_start(struct nrelay_net *rn)
 {
+	bool was;
 	int err;
 
 	mutex_lock(&rn->lock);
+	was = rn->running;
 	err = nrelay_start_locked(rn);
+	if (!err && !was)
+		nrelay_nl_notify(rn, NRELAY_CMD_START);
 	mutex_unlock(&rn->lock);
 	return err;
 }
@@ -305,7 +491,10 @@ int nrelay_start(struct nrelay_net *rn)
 void nrelay_stop(struct nrelay_net *rn)
 {
 	mutex_lock(&rn->lock);
-	nrelay_stop_locked(rn);
+	if (rn->running) {
+		nrelay_stop_locked(rn);
+		nrelay_nl_notify(rn, NRELAY_CMD_STOP);
+	}
 	mutex_unlock(&rn->lock);
 }
 
@@ -327,11 +516,9 @@ static void nrelay_boot_rules(struct nrelay_net *rn)
 			continue;
 		err = nrelay_boot_rule_parse(item, &cmd, &why);
 		if (!err)
-			err = nrelay_exec(rn, &cmd);
-		else
-			pr_err("rules=%s: %s\n", item, why);
+			err = nrelay_exec(rn, &cmd, &why);
 		if (err)
-			pr_err("rules=%s: not added (%d)\n", item, err);
+			pr_err("rules=%s: %s (%d)\n", item, why, err);
 		else
 			pr_info("rule %s added\n", item);
 	}
@@ -409,11 +596,19 @@ static int __init nrelay_init(void)
 	err = register_pernet_subsys(&nrelay_net_ops);
 	if (err)
 		goto err_udp;
+	/* After the namespaces' state, which its requests use; before the
+	 * boot rules, which it announces.
+	 */
+	err = nrelay_nl_init();
+	if (err)
+		goto err_pernet;
 	nrelay_boot_rules(nrelay_pernet(&init_net));
 	nrelay_canary_init();
 	pr_info("loaded\n");
 	return 0;
 
+err_pernet:
+	unregister_pernet_subsys(&nrelay_net_ops);
 err_udp:
 	nrelay_udp_cache_exit();
 err_tcp:
@@ -426,6 +621,7 @@ err_wq:
 static void __exit nrelay_exit(void)
 {
 	nrelay_canary_exit();
+	nrelay_nl_exit();
 	unregister_pernet_subsys(&nrelay_net_ops);
 	/* Mappings and rules are freed by RCU callbacks; let them run. */
 	rcu_barrier();

@@ -34,9 +34,10 @@ static struct nrelay_net *nrelay_test_rn_new(struct kunit *test)
 
 static void nrelay_test_rn_del(struct kunit *test, struct nrelay_net *rn)
 {
-	struct nrelay_cmd flush = { .op = NRELAY_CMD_FLUSH };
+	struct nrelay_cmd flush = { .op = NRELAY_OP_FLUSH };
+	const char *why;
 
-	KUNIT_EXPECT_EQ(test, 0, nrelay_exec(rn, &flush));
+	KUNIT_EXPECT_EQ(test, 0, nrelay_exec(rn, &flush, &why));
 	KUNIT_EXPECT_TRUE(test, list_empty(&rn->rules));
 	nrelay_udp_net_exit(rn);
 	rcu_barrier();
@@ -53,7 +54,7 @@ static int nrelay_test_exec(struct kunit *test, struct nrelay_net *rn,
 	KUNIT_EXPECT_EQ_MSG(test, 0, err, "input \"%s\"", s);
 	if (err)
 		return err;
-	return nrelay_exec(rn, &cmd);
+	return nrelay_exec(rn, &cmd, &why);
 }
 
 static struct nrelay_rule *nrelay_test_rule_nth(struct nrelay_net *rn, int n)
@@ -269,6 +270,7 @@ static void nrelay_test_seq_show(struct kunit *test)
 	struct nrelay_addr service = nrelay_test_client("192.0.2.1", 53);
 	struct nrelay_addr c = nrelay_test_client("192.0.2.10", 40000);
 	struct seq_file seq = { .size = 256 };
+	struct nrelay_conn_info ci;
 	struct nrelay_udp_map *m;
 	unsigned int bucket = 0;
 	int err = 0;
@@ -294,7 +296,8 @@ static void nrelay_test_seq_show(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, nrelay_udp_seq_next(rn, m, &bucket));
 	rcu_read_unlock();
 	atomic64_set(&m->bytes[NRELAY_UP], 100);
-	nrelay_udp_seq_show(&seq, rn, m);
+	nrelay_udp_map_info(rn, m, &ci);
+	nrelay_conn_show(&seq, &ci);
 	KUNIT_EXPECT_STREQ(test, seq.buf,
 			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 unreplied up=100 down=0 age=0 expires=4\n");
 
@@ -302,7 +305,8 @@ static void nrelay_test_seq_show(struct kunit *test)
 	atomic64_set(&m->bytes[NRELAY_DOWN], 2000);
 	WRITE_ONCE(m->replied, true);
 	seq.count = 0;
-	nrelay_udp_seq_show(&seq, rn, m);
+	nrelay_udp_map_info(rn, m, &ci);
+	nrelay_conn_show(&seq, &ci);
 	KUNIT_EXPECT_STREQ(test, seq.buf,
 			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 replied up=100 down=2000 age=0 expires=29\n");
 
@@ -310,7 +314,8 @@ static void nrelay_test_seq_show(struct kunit *test)
 	m->created = jiffies - 100 * HZ;
 	WRITE_ONCE(m->last_used, m->created);
 	seq.count = 0;
-	nrelay_udp_seq_show(&seq, rn, m);
+	nrelay_udp_map_info(rn, m, &ci);
+	nrelay_conn_show(&seq, &ci);
 	KUNIT_EXPECT_STREQ(test, seq.buf,
 			   "udp 192.0.2.10:40000 198.51.100.1:40000 198.51.100.2:53 replied up=100 down=2000 age=100 expires=0\n");
 	nrelay_test_rn_del(test, rn);

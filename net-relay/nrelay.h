@@ -44,14 +44,14 @@ struct nrelay_addr {
 	};
 };
 
-enum nrelay_cmd_op {
-	NRELAY_CMD_ADD,
-	NRELAY_CMD_DEL,
-	NRELAY_CMD_FLUSH,
+enum nrelay_op {
+	NRELAY_OP_ADD,
+	NRELAY_OP_DEL,
+	NRELAY_OP_FLUSH,
 };
 
 struct nrelay_cmd {
-	enum nrelay_cmd_op op;
+	enum nrelay_op op;
 	enum nrelay_proto proto;
 	struct nrelay_addr listen;
 	struct nrelay_addr backend;
@@ -194,6 +194,7 @@ struct nrelay_net {
 	int udp_max_mappings;
 	int udp_max_per_source;
 	int max_rules;
+	struct ctl_table *sysctl_table;
 	struct ctl_table_header *sysctl_hdr;
 
 	struct proc_dir_entry *proc_dir;
@@ -213,14 +214,41 @@ static inline void nrelay_stat_inc(struct nrelay_net *rn, enum nrelay_stat s)
 	atomic64_inc(&rn->stats[s]);
 }
 
+/* A tunable's new value, for nrelay_restore(). */
+struct nrelay_tunable_value {
+	int index;
+	int value;
+};
+
+/* A TCP relay or a UDP mapping as /proc and netlink show it. */
+struct nrelay_conn_info {
+	const struct nrelay_rule *rule;
+	struct nrelay_addr client;
+	struct nrelay_addr relay;	/* our end towards the backend */
+	struct nrelay_addr backend;
+	const char *state;
+	u64 bytes[NRELAY_NDIRS];
+	unsigned long age;		/* seconds */
+	unsigned long idle;		/* TCP: seconds since data moved */
+	unsigned long expires;		/* UDP: seconds left */
+};
+
 /* core.c */
 struct nrelay_net *nrelay_pernet(struct net *net);
-int nrelay_exec(struct nrelay_net *rn, const struct nrelay_cmd *cmd);
+int nrelay_exec(struct nrelay_net *rn, const struct nrelay_cmd *cmd,
+		const char **why);
+int nrelay_restore(struct nrelay_net *rn, struct nrelay_cmd *cmds,
+		   unsigned int ncmds,
+		   const struct nrelay_tunable_value *values,
+		   unsigned int nvalues, unsigned int *failed,
+		   const char **why);
 int nrelay_start(struct nrelay_net *rn);
 void nrelay_stop(struct nrelay_net *rn);
 extern const char * const nrelay_stat_names[NRELAY_STAT_MAX];
 
 /* rule.c */
+int nrelay_addr_check(const struct nrelay_addr *a, const char **why);
+int nrelay_cmd_check(struct nrelay_cmd *cmd, const char **why);
 int nrelay_cmd_parse(const char *buf, struct nrelay_cmd *cmd,
 		     const char **why);
 int nrelay_boot_rule_parse(const char *s, struct nrelay_cmd *cmd,
@@ -244,8 +272,17 @@ static inline void nrelay_canary_init(void) { }
 static inline void nrelay_canary_exit(void) { }
 #endif
 
+/* netlink.c: the generic netlink family, its events */
+int nrelay_nl_init(void);
+void nrelay_nl_exit(void);
+void nrelay_nl_notify(struct nrelay_net *rn, u8 cmd);
+void nrelay_nl_notify_rule(struct nrelay_net *rn, const struct nrelay_cmd *c);
+void nrelay_nl_notify_tunables(struct nrelay_net *rn, const int *index,
+			       unsigned int n);
+
 /* proc.c */
 int nrelay_proc_init(struct nrelay_net *rn);
+void nrelay_conn_show(struct seq_file *seq, const struct nrelay_conn_info *ci);
 void nrelay_proc_exit(struct nrelay_net *rn);
 
 /* source.c: flows per client address */
@@ -257,9 +294,16 @@ struct nrelay_source *nrelay_source_get(struct nrelay_sources *s,
 void nrelay_source_put(struct nrelay_sources *s, struct nrelay_source *src,
 		       enum nrelay_proto proto);
 
-/* sysctl.c */
+/* sysctl.c: net.relay.*, which netlink calls tunables */
+#define NRELAY_TUNABLES		10
 int nrelay_sysctl_init(struct nrelay_net *rn);
 void nrelay_sysctl_exit(struct nrelay_net *rn);
+const char *nrelay_tunable_name(int i);
+int nrelay_tunable_find(const char *name);
+int nrelay_tunable_get(struct nrelay_net *rn, int i);
+int nrelay_tunable_check(struct nrelay_net *rn, int i, u64 value,
+			 const char **why);
+void nrelay_tunable_set(struct nrelay_net *rn, int i, int value);
 
 /* tcp.c */
 int nrelay_tcp_init(void);
@@ -273,7 +317,7 @@ void nrelay_tcp_stop(struct nrelay_net *rn);
 void nrelay_tcp_seq_lock(struct nrelay_net *rn);
 void nrelay_tcp_seq_unlock(struct nrelay_net *rn);
 void *nrelay_tcp_seq_next(struct nrelay_net *rn, void *v);
-void nrelay_tcp_seq_show(struct seq_file *seq, void *v);
+void nrelay_tcp_conn_info(void *v, struct nrelay_conn_info *ci);
 
 /* udp.c: what the families' packet paths share */
 int nrelay_udp_start(struct nrelay_net *rn);
@@ -285,8 +329,8 @@ void nrelay_udp_net_exit(struct nrelay_net *rn);
 struct nrelay_udp_map *nrelay_udp_seq_next(struct nrelay_net *rn,
 					   struct nrelay_udp_map *m,
 					   unsigned int *b);
-void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn,
-			 struct nrelay_udp_map *m);
+void nrelay_udp_map_info(struct nrelay_net *rn, struct nrelay_udp_map *m,
+			 struct nrelay_conn_info *ci);
 void nrelay_untrack(struct sk_buff *skb);
 bool nrelay_is_untracked(const struct sk_buff *skb);
 unsigned int nrelay_udp_drop(struct nrelay_net *rn, enum nrelay_stat why);

@@ -63,28 +63,8 @@ static int nrelay_rules_write(struct file *file, char *buf, size_t size)
 	if (!nrelay_may_write(file, rn))
 		return -EPERM;
 	err = nrelay_cmd_parse(buf, &cmd, &why);
-	if (!err) {
-		err = nrelay_exec(rn, &cmd);
-		switch (err) {
-		case -EEXIST:
-			why = "a rule for this protocol and address exists";
-			break;
-		case -EADDRINUSE:
-			why = "the address and port are in use";
-			break;
-		case -ENOENT:
-			why = "no such rule";
-			break;
-		case -EADDRNOTAVAIL:
-			why = "the listen address is not local";
-			break;
-		case -ENOSPC:
-			why = "the namespace has net.relay.max_rules rules";
-			break;
-		default:
-			why = "cannot apply the rule";
-		}
-	}
+	if (!err)
+		err = nrelay_exec(rn, &cmd, &why);
 	if (err)
 		pr_info_ratelimited("rules: \"%.*s\": %s (%d)\n",
 				    (int)strcspn(buf, "\n"), buf, why, err);
@@ -173,16 +153,35 @@ static void nrelay_conns_stop(struct seq_file *seq, void *v)
 	rcu_read_unlock();
 }
 
+/* A line of conns: a TCP relay or a UDP mapping. */
+void nrelay_conn_show(struct seq_file *seq, const struct nrelay_conn_info *ci)
+{
+	bool tcp = ci->rule->proto == NRELAY_TCP;
+	char c[64], r[64], b[64];
+
+	nrelay_addr_print(c, sizeof(c), &ci->client);
+	nrelay_addr_print(r, sizeof(r), &ci->relay);
+	nrelay_addr_print(b, sizeof(b), &ci->backend);
+	seq_printf(seq, "%s %s %s %s %s up=%llu down=%llu age=%lu %s=%lu\n",
+		   nrelay_proto_name(ci->rule->proto), c, r, b, ci->state,
+		   ci->bytes[NRELAY_UP], ci->bytes[NRELAY_DOWN], ci->age,
+		   tcp ? "idle" : "expires", tcp ? ci->idle : ci->expires);
+}
+
 static int nrelay_conns_show(struct seq_file *seq, void *v)
 {
 	struct nrelay_conns_iter *it = seq->private;
+	struct nrelay_conn_info ci;
 
-	if (v == SEQ_START_TOKEN)
+	if (v == SEQ_START_TOKEN) {
 		seq_puts(seq, "proto client relay backend state up down age idle|expires\n");
-	else if (it->udp)
-		nrelay_udp_seq_show(seq, nrelay_conns_rn(seq), v);
+		return 0;
+	}
+	if (it->udp)
+		nrelay_udp_map_info(nrelay_conns_rn(seq), v, &ci);
 	else
-		nrelay_tcp_seq_show(seq, v);
+		nrelay_tcp_conn_info(v, &ci);
+	nrelay_conn_show(seq, &ci);
 	return 0;
 }
 

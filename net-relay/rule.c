@@ -100,6 +100,33 @@ int nrelay_addr_print(char *buf, size_t size, const struct nrelay_addr *a)
 	return scnprintf(buf, size, "%pI4:%u", &a->ip, ntohs(a->port));
 }
 
+/**
+ * nrelay_addr_check - whether a rule may name an address, however given
+ * @a: the address
+ * @why: on error, what is wrong
+ *
+ * Return: 0, -EINVAL or -EAFNOSUPPORT.
+ */
+int nrelay_addr_check(const struct nrelay_addr *a, const char **why)
+{
+	if (a->family != AF_INET6)
+		return 0;
+	/* One way to say each address: IPv4 ones as a.b.c.d. */
+	if (ipv6_addr_v4mapped(&a->ip6)) {
+		*why = "write an IPv4-mapped address as IPv4";
+		return -EINVAL;
+	}
+	if (ipv6_addr_type(&a->ip6) & IPV6_ADDR_LINKLOCAL) {
+		*why = "IPv6 addresses with a scope (link-local) are not supported";
+		return -EINVAL;
+	}
+	if (!IS_ENABLED(CONFIG_IPV6)) {
+		*why = "this kernel has no IPv6";
+		return -EAFNOSUPPORT;
+	}
+	return 0;
+}
+
 static int nrelay_port_parse(const char *s, __be16 *port)
 {
 	u16 v;
@@ -125,21 +152,8 @@ static int nrelay_ip6_parse(const char *s, const char *end,
 		*why = "bad IPv6 address";
 		return -EINVAL;
 	}
-	/* One way to say each address: IPv4 ones as a.b.c.d. */
-	if (ipv6_addr_v4mapped(&a->ip6)) {
-		*why = "write an IPv4-mapped address as IPv4";
-		return -EINVAL;
-	}
-	if (ipv6_addr_type(&a->ip6) & IPV6_ADDR_LINKLOCAL) {
-		*why = "IPv6 addresses with a scope (link-local) are not supported";
-		return -EINVAL;
-	}
-	if (!IS_ENABLED(CONFIG_IPV6)) {
-		*why = "this kernel has no IPv6";
-		return -EAFNOSUPPORT;
-	}
 	a->family = AF_INET6;
-	return 0;
+	return nrelay_addr_check(a, why);
 }
 
 /* The address of "ADDRESS:PORT", before @colon: "IPV4", "[IPV6]" or,
@@ -244,11 +258,26 @@ static int nrelay_proto_parse(const char *s, enum nrelay_proto *proto,
 	return -EINVAL;
 }
 
-/* A UDP rule rewrites addresses within one family: its wildcard is the
- * backend's family's.
+/**
+ * nrelay_cmd_check - what an add command's addresses must be, whoever
+ * wrote it (/proc, boot rules, netlink), once each address has passed
+ * nrelay_addr_check()
+ * @cmd: the command; a UDP rule's wildcard becomes the backend's family's
+ * @why: on error, what is wrong (about the backend)
+ *
+ * Return: 0 or -EINVAL.
  */
-static int nrelay_udp_cmd_check(struct nrelay_cmd *cmd, const char **why)
+int nrelay_cmd_check(struct nrelay_cmd *cmd, const char **why)
 {
+	if (cmd->op != NRELAY_OP_ADD)
+		return 0;
+	if (nrelay_addr_is_any(&cmd->backend)) {
+		*why = "backend address must not be the wildcard";
+		return -EINVAL;
+	}
+	if (cmd->proto != NRELAY_UDP)
+		return 0;
+	/* A UDP rule rewrites addresses within one family. */
 	if (cmd->listen.family == AF_UNSPEC)
 		cmd->listen.family = cmd->backend.family;
 	if (cmd->listen.family != cmd->backend.family) {
@@ -298,17 +327,17 @@ int nrelay_cmd_parse(const char *buf, struct nrelay_cmd *cmd, const char **why)
 			*why = "flush takes no arguments";
 			return -EINVAL;
 		}
-		cmd->op = NRELAY_CMD_FLUSH;
+		cmd->op = NRELAY_OP_FLUSH;
 		return 0;
 	}
 	if (!strcmp(words[0], "add")) {
-		cmd->op = NRELAY_CMD_ADD;
+		cmd->op = NRELAY_OP_ADD;
 		if (n != 4) {
 			*why = "usage: add tcp|udp [IP:]PORT BACKEND_IP:PORT";
 			return -EINVAL;
 		}
 	} else if (!strcmp(words[0], "del")) {
-		cmd->op = NRELAY_CMD_DEL;
+		cmd->op = NRELAY_OP_DEL;
 		if (n != 3) {
 			*why = "usage: del tcp|udp [IP:]PORT";
 			return -EINVAL;
@@ -324,17 +353,13 @@ int nrelay_cmd_parse(const char *buf, struct nrelay_cmd *cmd, const char **why)
 	err = nrelay_endpoint_parse(words[2], true, &cmd->listen, why);
 	if (err)
 		return err;
-	if (cmd->op == NRELAY_CMD_DEL)
+	if (cmd->op == NRELAY_OP_DEL)
 		return 0;
 
 	err = nrelay_endpoint_parse(words[3], false, &cmd->backend, why);
 	if (err)
 		return err;
-	if (nrelay_addr_is_any(&cmd->backend)) {
-		*why = "backend address must not be the wildcard";
-		return -EINVAL;
-	}
-	return cmd->proto == NRELAY_UDP ? nrelay_udp_cmd_check(cmd, why) : 0;
+	return nrelay_cmd_check(cmd, why);
 }
 
 /**

@@ -21,7 +21,7 @@ static void nrelay_test_parse_add_tcp(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0,
 			nrelay_cmd_parse("add tcp 80 198.51.100.2:8080\n",
 					 &cmd, &why));
-	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_ADD);
+	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_OP_ADD);
 	KUNIT_EXPECT_EQ(test, cmd.proto, NRELAY_TCP);
 	/* A port alone: every local address of both families. */
 	KUNIT_EXPECT_EQ(test, cmd.listen.family, AF_UNSPEC);
@@ -51,11 +51,11 @@ static void nrelay_test_parse_del_flush(struct kunit *test)
 	const char *why;
 
 	KUNIT_ASSERT_EQ(test, 0, nrelay_cmd_parse("del udp 53", &cmd, &why));
-	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_DEL);
+	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_OP_DEL);
 	KUNIT_EXPECT_EQ(test, cmd.proto, NRELAY_UDP);
 	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 53);
 	KUNIT_ASSERT_EQ(test, 0, nrelay_cmd_parse("flush\n", &cmd, &why));
-	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_FLUSH);
+	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_OP_FLUSH);
 }
 
 static void nrelay_test_parse_errors(struct kunit *test)
@@ -135,7 +135,7 @@ static void nrelay_test_boot_rules(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0,
 			nrelay_boot_rule_parse("tcp:80:198.51.100.2:80", &cmd,
 					       &why));
-	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_ADD);
+	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_OP_ADD);
 	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 80);
 	KUNIT_EXPECT_EQ(test, ntohl(cmd.backend.ip), ntohl(ip4("198.51.100.2")));
 
@@ -346,13 +346,13 @@ static void nrelay_test_parse_listen_forms(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, 0,
 			nrelay_cmd_parse("del udp 192.0.2.1:53", &cmd, &why));
-	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_DEL);
+	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_OP_DEL);
 	KUNIT_EXPECT_EQ(test, ntohl(cmd.listen.ip), ntohl(ip4("192.0.2.1")));
 	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 53);
 
 	/* A successful parse leaves no stale fields of an earlier one. */
 	KUNIT_ASSERT_EQ(test, 0, nrelay_cmd_parse("\tflush\t\n", &cmd, &why));
-	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_CMD_FLUSH);
+	KUNIT_EXPECT_EQ(test, cmd.op, NRELAY_OP_FLUSH);
 	KUNIT_EXPECT_EQ(test, ntohs(cmd.listen.port), 0);
 	KUNIT_EXPECT_EQ(test, ntohl(cmd.listen.ip), INADDR_ANY);
 }

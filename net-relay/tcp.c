@@ -774,7 +774,8 @@ static const char *nrelay_conn_state(const struct nrelay_conn *conn)
 	return "established";
 }
 
-/* /proc/net/relay/conns walks the relays under conns_lock, from
+/* /proc/net/relay/conns and netlink's dump walk the relays under
+ * conns_lock, from
  * nrelay_tcp_seq_lock() to nrelay_tcp_seq_unlock(), a read(2) at a time.
  */
 void nrelay_tcp_seq_lock(struct nrelay_net *rn)
@@ -802,26 +803,24 @@ void *nrelay_tcp_seq_next(struct nrelay_net *rn, void *v)
 	return list_next_entry(conn, node);
 }
 
-void nrelay_tcp_seq_show(struct seq_file *seq, void *v)
+void nrelay_tcp_conn_info(void *v, struct nrelay_conn_info *ci)
 {
 	struct nrelay_conn *conn = v;
-	struct nrelay_addr local = {};
 	unsigned long now = jiffies;
-	char c[64], l[64], b[64];
 
+	memset(ci, 0, sizeof(*ci));
 	if (test_bit(NRELAY_CONN_CONNECTED, &conn->flags)) {
 		smp_rmb();	/* pairs with nrelay_conn_check_connect() */
-		local = conn->local;
+		ci->relay = conn->local;
 	}
-	nrelay_addr_print(c, sizeof(c), &conn->client);
-	nrelay_addr_print(l, sizeof(l), &local);
-	nrelay_addr_print(b, sizeof(b), &conn->rule->backend);
-	seq_printf(seq, "tcp %s %s %s %s up=%llu down=%llu age=%lu idle=%lu\n",
-		   c, l, b, nrelay_conn_state(conn),
-		   READ_ONCE(conn->bytes[NRELAY_UP]),
-		   READ_ONCE(conn->bytes[NRELAY_DOWN]),
-		   (now - conn->created) / HZ,
-		   (now - READ_ONCE(conn->last_active)) / HZ);
+	ci->rule = conn->rule;
+	ci->client = conn->client;
+	ci->backend = conn->rule->backend;
+	ci->state = nrelay_conn_state(conn);
+	ci->bytes[NRELAY_UP] = READ_ONCE(conn->bytes[NRELAY_UP]);
+	ci->bytes[NRELAY_DOWN] = READ_ONCE(conn->bytes[NRELAY_DOWN]);
+	ci->age = (now - conn->created) / HZ;
+	ci->idle = (now - READ_ONCE(conn->last_active)) / HZ;
 }
 
 int nrelay_tcp_init(void)

@@ -357,7 +357,7 @@ void nrelay_udp_stop(struct nrelay_net *rn)
 	nrelay_udp_flush(&rn->udp, NULL);
 }
 
-/* /proc/net/relay/conns walks the mappings under RCU, bucket by bucket:
+/* /proc/net/relay/conns and netlink's dump walk the mappings under RCU, bucket by bucket:
  * the mapping after @m (the first from bucket *@b on if @m is NULL), its
  * bucket in *@b.
  */
@@ -381,25 +381,24 @@ struct nrelay_udp_map *nrelay_udp_seq_next(struct nrelay_net *rn,
 		      NULL;
 }
 
-void nrelay_udp_seq_show(struct seq_file *seq, struct nrelay_net *rn,
-			 struct nrelay_udp_map *m)
+void nrelay_udp_map_info(struct nrelay_net *rn, struct nrelay_udp_map *m,
+			 struct nrelay_conn_info *ci)
 {
 	bool answered = READ_ONCE(m->replied);
 	unsigned long timeout = (answered ? READ_ONCE(rn->udp_timeout) :
 				 READ_ONCE(rn->udp_unreplied_timeout)) * HZ;
 	unsigned long now = jiffies;
 	unsigned long idle = now - READ_ONCE(m->last_used);
-	struct nrelay_addr relay = m->relay;
-	char c[64], r[64], b[64];
 
-	relay.ip = READ_ONCE(m->relay.ip);
-	nrelay_addr_print(c, sizeof(c), &m->client);
-	nrelay_addr_print(r, sizeof(r), &relay);
-	nrelay_addr_print(b, sizeof(b), &m->backend);
-	seq_printf(seq, "udp %s %s %s %s up=%lld down=%lld age=%lu expires=%lu\n",
-		   c, r, b, answered ? "replied" : "unreplied",
-		   atomic64_read(&m->bytes[NRELAY_UP]),
-		   atomic64_read(&m->bytes[NRELAY_DOWN]),
-		   (now - m->created) / HZ,
-		   idle < timeout ? (timeout - idle) / HZ : 0);
+	memset(ci, 0, sizeof(*ci));
+	ci->rule = m->rule;
+	ci->client = m->client;
+	ci->relay = m->relay;
+	ci->relay.ip = READ_ONCE(m->relay.ip);
+	ci->backend = m->backend;
+	ci->state = answered ? "replied" : "unreplied";
+	ci->bytes[NRELAY_UP] = atomic64_read(&m->bytes[NRELAY_UP]);
+	ci->bytes[NRELAY_DOWN] = atomic64_read(&m->bytes[NRELAY_DOWN]);
+	ci->age = (now - m->created) / HZ;
+	ci->expires = idle < timeout ? (timeout - idle) / HZ : 0;
 }

@@ -9,6 +9,8 @@ KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 # Top-level directory inside the tarball; also the name of the kit tree.
 KERNEL_DIRNAME=linux-source-6.1
 TREE=$BUILD/$KERNEL_DIRNAME
+# net/relay's UAPI header: in the kit and in the tree at the same path.
+RELAY_UAPI=include/uapi/linux/net_relay.h
 LOGDIR=$BUILD/log
 
 # shellcheck source=lib/log.sh

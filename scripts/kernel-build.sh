@@ -36,7 +36,7 @@ stale() {
 
 	stamp=$(kernel_stamp "$1")
 	[[ -e $stamp ]] || return 0
-	inputs=("$KIT/net-relay" "$KIT/patches" "$KIT/uml/configs" "$KIT/lib/kernel-kind.sh"
+	inputs=("$KIT/net-relay" "$KIT/$RELAY_UAPI" "$KIT/patches" "$KIT/uml/configs" "$KIT/lib/kernel-kind.sh"
 		"$KIT/scripts/common.sh" "$KIT"/scripts/kernel-*.sh)
 	[[ -e $(kernel_config "$1") ]] && inputs+=("$(kernel_config "$1")")
 	newer=$(find "${inputs[@]}" -newer "$stamp" -print -quit)

@@ -4,7 +4,7 @@
 # Prepare the kit tree build/linux-source-6.1: a pristine unpack of
 # /usr/src/linux-source-6.1.tar.xz with patches/series applied (redone only
 # when the tarball or the patches change), then net-relay/ copied to
-# net/relay on every call.
+# net/relay and include/uapi/linux/net_relay.h to its place on every call.
 #
 # rsync -c rewrites only files whose content changed, so unchanged files keep
 # their mtimes and kbuild rebuilds only what was really edited.
@@ -59,7 +59,8 @@ patched() {
 	[[ -f $STAMP ]] && cmp -s "$STAMP" <(tree_digest)
 }
 
-# sync_relay [-n]: net-relay/ to net/relay; -n: only list what would change.
+# sync_relay [-n]: net-relay/ to net/relay and its UAPI header to the tree's
+# include/uapi; -n: only list what would change.
 # Objects or editor files in net-relay/ must not reach the source tree
 # (kbuild O= builds refuse a tree that is not clean).
 sync_relay() {
@@ -69,6 +70,7 @@ sync_relay() {
 		--exclude='modules.order' --exclude='Module.symvers' \
 		--exclude='.*.swp' --exclude='*~' \
 		"$KIT/net-relay/" "$TREE/net/relay/"
+	rsync -c --out-format='%n' "$@" "$KIT/$RELAY_UAPI" "$TREE/$RELAY_UAPI"
 }
 
 # The tree is current when it was made from this tarball and series and

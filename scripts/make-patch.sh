@@ -41,6 +41,7 @@ relay_maintainers_entry() {
 		print "M:\trelaykit developers <relaykit@example.org>"
 		print "L:\tnetdev@vger.kernel.org"
 		print "S:\tMaintained"
+		print "F:\tinclude/uapi/linux/net_relay.h"
 		print "F:\tnet/relay/"
 		print ""
 	} { print }' "$maint" > "$maint.new"
@@ -56,11 +57,13 @@ commit_relay() {
 		--exclude='modules.order' --exclude='Module.symvers' \
 		--exclude='.*.swp' --exclude='*~' \
 		"$KIT/net-relay/" "$repo/net/relay/"
+	mkdir -p "$(dirname "$repo/$RELAY_UAPI")"
+	cp "$KIT/$RELAY_UAPI" "$repo/$RELAY_UAPI"
 	relay_maintainers_entry "$repo/MAINTAINERS"
-	git -C "$repo" add -A net/relay MAINTAINERS
+	git -C "$repo" add -A net/relay "$RELAY_UAPI" MAINTAINERS
 	# Dated like the last kit commit of net-relay/, so that dist/ only
 	# changes when the code does.
-	date=$(git -C "$KIT" log -1 --format=%aD -- net-relay 2>/dev/null || true)
+	date=$(git -C "$KIT" log -1 --format=%aD -- net-relay "$RELAY_UAPI" 2>/dev/null || true)
 	GIT_AUTHOR_DATE=${date:-$(date -R)} git -C "$repo" commit -q -s -F "$MSG"
 }
 
@@ -115,6 +118,8 @@ check_series() {
 		-x modules.order -x Module.symvers -x '.*.swp' -x '*~' \
 		"$KIT/net-relay" "$tree/net/relay" >&2 ||
 		rk_die "net/relay from dist/ differs from net-relay/"
+	cmp "$KIT/$RELAY_UAPI" "$tree/$RELAY_UAPI" >&2 ||
+		rk_die "$RELAY_UAPI from dist/ differs from the kit's"
 	grep -q '^source "net/relay/Kconfig"' "$tree/net/Kconfig" ||
 		rk_die "dist/ does not hook net/relay into net/Kconfig"
 	rk_info "dist/ applies with patch -p1 --fuzz=0 to the pristine files of $KERNEL_TARBALL"
