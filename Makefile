@@ -22,14 +22,14 @@ TOPO_FILE = $(if $(findstring /,$(TOPO)),$(abspath $(TOPO)),$(KIT)/uml/topology/
 prepare = $(KIT)/scripts/prepare.sh $(1)
 
 .PHONY: all help deps tree kernel kernel-debug kernel-release module menuconfig x86 x86-module \
-	patch checkpatch rootfs agent run stop test check mutants reload gdb bench coverage soak \
+	patch checkpatch rootfs agent relayctl run stop test check mutants reload gdb bench coverage soak \
 	clean distclean
 
-all: deps kernel-debug kernel-release rootfs agent
+all: deps kernel-debug kernel-release rootfs agent relayctl
 
 help:
 	@echo 'relaykit targets (docs/build.md):'
-	@echo '  all (default)   deps, kernel-debug, kernel-release, rootfs, agent'
+	@echo '  all (default)   deps, kernel-debug, kernel-release, rootfs, agent, relayctl'
 	@echo '  deps            install missing host packages (scripts/install-deps.sh)'
 	@echo '  kernel          kernel-debug and kernel-release'
 	@echo '  kernel-debug    build/uml-debug: KASAN, lockdep, kmemleak..., net_relay.ko'
@@ -40,6 +40,7 @@ help:
 	@echo '  patch           dist/: patch series adding net/relay to a pristine 6.1'
 	@echo '  checkpatch      checkpatch.pl --strict on net/relay and dist/'
 	@echo '  rootfs agent    guest root file system, guest exec agent'
+	@echo '  relayctl        build/relayctl: the net_relay netlink tool (relayctl/, docs/relayctl.8)'
 	@echo '  run stop        start/stop the demo topology (uml/demo.sh; TOPO=x86: x86_64 relay)'
 	@echo '  test            the test suite (tests/run.sh; TEST_JOBS=N|auto: in lanes, N UML topologies at once)'
 	@echo '  check           the quick subset of the suite, for the edit loop'
@@ -94,8 +95,13 @@ $(BUILD)/agent: $(AGENT_SRC)
 	@mkdir -p $(BUILD)
 	gcc -static -O2 -Wall -o $@ $<
 
+# Every guest has it on PATH (uml/guest/init.sh links it); its Makefile
+# knows what is out of date.
+relayctl:
+	@$(MAKE) --no-print-directory -C $(KIT)/relayctl O=$(BUILD)
+
 # Only the kernels the topology boots (the default one: the debug kernel).
-run: deps agent
+run: deps agent relayctl
 	@$(call prepare,$(TOPO_FILE))
 	$(KIT)/uml/demo.sh $(TOPO_FILE)
 
@@ -111,18 +117,18 @@ stop:
 # lane). In lanes since the IPv6 twins: the tests' own times add up to 45
 # minutes, the 45 a warm run must keep to (docs/testing.md).
 TEST_JOBS ?= auto
-test: deps agent
+test: deps agent relayctl
 	@$(call prepare,$(KIT)/uml/topology/test.topo)
 	$(KIT)/tests/run.sh -j $(TEST_JOBS)
 
 # The edit loop's subset: the tests marked "# relaykit-test: quick".
-check: deps agent
+check: deps agent relayctl
 	@$(call prepare,$(KIT)/uml/topology/test.topo)
 	$(KIT)/tests/run.sh -j auto --quick
 
 # Mutation proof of the suite (tests/mutants.sh, docs/testing.md): each
 # mutant is a module built against the debug kernel; MUTANTS= picks some.
-mutants: deps agent
+mutants: deps agent relayctl
 	@$(call prepare,$(KIT)/uml/topology/test.topo)
 	$(KIT)/tests/mutants.sh $(MUTANTS)
 
@@ -140,21 +146,23 @@ gdb: deps
 # LINK=veth: veth pairs and UML's vector driver (docs/benchmarks-veth.md).
 LINK ?= daemon
 BENCH_TOPO = $(if $(filter x86,$(TOPO)),bench-x86,bench)
-bench: deps agent
+bench: deps agent relayctl
 	@$(call prepare,$(KIT)/uml/topology/$(BENCH_TOPO).topo)
 	BENCH_TOPO=$(BENCH_TOPO) BENCH_LINK=$(LINK) $(KIT)/bench/bench.sh
 
-coverage: deps agent
+coverage: deps agent relayctl
 	@$(call prepare,$(KIT)/uml/topology/test.topo)
 	$(KIT)/scripts/coverage.sh
 
 DURATION ?= 30m
-soak: deps agent
+soak: deps agent relayctl
 	@$(call prepare,$(KIT)/tests/stability/stability.topo)
 	$(KIT)/tests/stability/soak.sh -d $(DURATION)
 
 clean:
 	rm -rf $$($(KIT)/lib/kernel-kind.sh kernel_dirs_built) $(BUILD)/agent \
+		$(BUILD)/relayctl $(BUILD)/relayctl.obj \
+		$(BUILD)/relayctl-sanitize $(BUILD)/relayctl-sanitize.obj \
 		$(BUILD)/log $(BUILD)/.make-patch.* $(KIT)/dist
 
 # Also the kit tree and the rootfs image (slow to rebuild).

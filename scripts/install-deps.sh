@@ -35,6 +35,7 @@ PACKAGES=(
 	sparse			# scripts/compile-hygiene.sh
 	gnuplot-nox		# bench/bench.sh: bar charts in docs/benchmarks.md
 	lcov			# make coverage: net/relay line coverage report
+	libmnl-dev		# relayctl (make relayctl): netlink with libmnl
 )
 
 missing_packages() {

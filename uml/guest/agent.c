@@ -36,7 +36,8 @@
 
 #define POLL_NS		(20 * 1000 * 1000)
 #define ID_MAX		200
-#define CHILD_PATH	"/usr/sbin:/usr/bin:/sbin:/bin"
+/* /usr/local/sbin: relayctl, linked there by init.sh. */
+#define CHILD_PATH	"/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct job {
 	pid_t pid;

@@ -20,7 +20,9 @@ SERVICES="$KIT/uml/guest/services"
 AGENT="$KIT/build/agent"
 START_TIMEOUT=${START_TIMEOUT:-300}
 
-export PATH="/usr/sbin:/usr/bin:/sbin:/bin:$SERVICES"
+RELAYCTL="$KIT/build/relayctl"
+# /usr/local/sbin: relayctl (below).
+export PATH="/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin:$SERVICES"
 export HOME=/root LC_ALL=C
 
 failures=()
@@ -143,6 +145,21 @@ for kv in "${sysctls[@]}"; do
 	[ -n "$kv" ] || continue
 	sysctl -q -w "$kv" || fail "cannot set sysctl '$kv'"
 done
+
+# relayctl from the kit (make relayctl), with its man page and bash
+# completion, before anything may call it. / is the guest's own (COW file
+# or QEMU snapshot), writable since relaykit-init remounted it. Without a
+# binary the guest still comes up: only relayctl's tests need it.
+if [ -x "$RELAYCTL" ]; then
+	if ! { mkdir -p /usr/local/sbin /usr/local/share/man/man8 /etc/bash_completion.d &&
+	       ln -sf "$RELAYCTL" /usr/local/sbin/relayctl &&
+	       ln -sf "$KIT/docs/relayctl.8" /usr/local/share/man/man8/relayctl.8 &&
+	       ln -sf "$KIT/relayctl/relayctl.bash-completion" /etc/bash_completion.d/relayctl; }; then
+		fail "cannot install relayctl from $RELAYCTL"
+	fi
+else
+	log "no $RELAYCTL (make relayctl): relayctl is not installed"
+fi
 
 mkdir -p "$RUN/spool"
 if [ -x "$AGENT" ]; then
