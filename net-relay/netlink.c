@@ -37,6 +37,30 @@ static const struct genl_multicast_group nrelay_nl_mcgrps[] = {
 	[NRELAY_NL_MCGRP_EVENTS] = { .name = NRELAY_GENL_MCGRP_EVENTS },
 };
 
+static bool nrelay_nl_proto(const struct nlattr *attr, enum nrelay_proto *p)
+{
+	switch (nla_get_u8(attr)) {
+	case IPPROTO_TCP:
+		*p = NRELAY_TCP;
+		return true;
+	case IPPROTO_UDP:
+		*p = NRELAY_UDP;
+		return true;
+	}
+	return false;
+}
+
+static int nrelay_nl_proto_check(const struct nlattr *attr,
+				 struct netlink_ext_ack *extack)
+{
+	enum nrelay_proto p;
+
+	if (nrelay_nl_proto(attr, &p))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr, "protocol must be tcp or udp");
+	return -EINVAL;
+}
+
 static const struct nla_policy nrelay_ep_policy[NRELAY_A_EP_MAX + 1] = {
 	[NRELAY_A_EP_ADDR4]	= { .type = NLA_BE32 },
 	[NRELAY_A_EP_ADDR6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
@@ -45,8 +69,8 @@ static const struct nla_policy nrelay_ep_policy[NRELAY_A_EP_MAX + 1] = {
 
 /* Only what a request may carry: the counters are the kernel's to say. */
 static const struct nla_policy nrelay_rule_policy[NRELAY_A_RULE_MAX + 1] = {
-	[NRELAY_A_RULE_PROTO]	= NLA_POLICY_RANGE(NLA_U8, IPPROTO_TCP,
-						   IPPROTO_UDP),
+	[NRELAY_A_RULE_PROTO]	= NLA_POLICY_VALIDATE_FN(NLA_U8,
+							 nrelay_nl_proto_check),
 	[NRELAY_A_RULE_LISTEN]	= NLA_POLICY_NESTED(nrelay_ep_policy),
 	[NRELAY_A_RULE_BACKEND]	= NLA_POLICY_NESTED(nrelay_ep_policy),
 };
@@ -60,8 +84,8 @@ static const struct nla_policy nrelay_named_policy[NRELAY_A_NAMED_MAX + 1] = {
 static const struct nla_policy nrelay_policy[NRELAY_A_MAX + 1] = {
 	[NRELAY_A_RULE]		= NLA_POLICY_NESTED(nrelay_rule_policy),
 	[NRELAY_A_TUNABLE]	= NLA_POLICY_NESTED(nrelay_named_policy),
-	[NRELAY_A_PROTO]	= NLA_POLICY_RANGE(NLA_U8, IPPROTO_TCP,
-						   IPPROTO_UDP),
+	[NRELAY_A_PROTO]	= NLA_POLICY_VALIDATE_FN(NLA_U8,
+							 nrelay_nl_proto_check),
 };
 
 static struct genl_family nrelay_nl_family;
@@ -88,19 +112,6 @@ static int nrelay_nl_log(const char *what, const char *why, int err)
 {
 	pr_info_ratelimited("netlink: %s: %s (%d)\n", what, why, err);
 	return err;
-}
-
-static bool nrelay_nl_proto(const struct nlattr *attr, enum nrelay_proto *p)
-{
-	switch (nla_get_u8(attr)) {
-	case IPPROTO_TCP:
-		*p = NRELAY_TCP;
-		return true;
-	case IPPROTO_UDP:
-		*p = NRELAY_UDP;
-		return true;
-	}
-	return false;
 }
 
 /* An endpoint nest; a listen address may be left out (both families'
@@ -167,6 +178,7 @@ static int nrelay_nl_rule_parse(const struct nlattr *nest, enum nrelay_op op,
 		return nrelay_nl_refuse(extack, nest, "missing protocol",
 					-EINVAL);
 	}
+	/* Its policy has checked it is one of the two. */
 	nrelay_nl_proto(tb[NRELAY_A_RULE_PROTO], &cmd->proto);
 	if (!tb[NRELAY_A_RULE_LISTEN]) {
 		NL_SET_ERR_ATTR_MISS(extack, nest, NRELAY_A_RULE_LISTEN);
@@ -201,6 +213,18 @@ static int nrelay_nl_rule_parse(const struct nlattr *nest, enum nrelay_op op,
 	return 0;
 }
 
+/* How many top-level attributes of @type the request has. */
+static unsigned int nrelay_nl_count(struct genl_info *info, int type)
+{
+	const struct nlattr *attr;
+	unsigned int n = 0;
+	int rem;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		n += nla_type(attr) == type;
+	return n;
+}
+
 static int nrelay_nl_rule_change(struct sk_buff *skb, struct genl_info *info,
 				 enum nrelay_op op)
 {
@@ -212,6 +236,10 @@ static int nrelay_nl_rule_change(struct sk_buff *skb, struct genl_info *info,
 
 	if (GENL_REQ_ATTR_CHECK(info, NRELAY_A_RULE))
 		return nrelay_nl_refuse(info->extack, NULL, "missing rule",
+					-EINVAL);
+	if (nrelay_nl_count(info, NRELAY_A_RULE) > 1)
+		return nrelay_nl_refuse(info->extack, nest,
+					"one rule per request (restore takes many)",
 					-EINVAL);
 	err = nrelay_nl_rule_parse(nest, op, &cmd, info->extack);
 	if (err)
@@ -415,8 +443,7 @@ static int nrelay_nl_restore(struct sk_buff *skb, struct genl_info *info)
 	err = nrelay_nl_tunables_parse(info, v, &nv);
 	if (err)
 		goto log;
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
-		n += nla_type(attr) == NRELAY_A_RULE;
+	n = nrelay_nl_count(info, NRELAY_A_RULE);
 	if (n > NRELAY_NL_RESTORE_MAX) {
 		err = nrelay_nl_refuse(info->extack, NULL, "too many rules",
 				       -E2BIG);
@@ -703,7 +730,11 @@ static int nrelay_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct nrelay_net *rn = nrelay_pernet(sock_net(skb->sk));
 	long *phase = &cb->args[NRELAY_NL_CONN_PHASE];
 	enum nrelay_proto only = NRELAY_TCP;
-	bool any = !filter || !nrelay_nl_proto(filter, &only);
+	bool any = !filter;
+
+	/* Its policy has checked it is one of the two. */
+	if (filter)
+		nrelay_nl_proto(filter, &only);
 
 	if (*phase == 0) {
 		if ((any || only == NRELAY_TCP) &&
