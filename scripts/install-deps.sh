@@ -36,6 +36,7 @@ PACKAGES=(
 	gnuplot-nox		# bench/bench.sh: bar charts in docs/benchmarks.md
 	lcov			# make coverage: net/relay line coverage report
 	libmnl-dev		# relayctl (make relayctl): netlink with libmnl
+	jq			# tests: checking relayctl -j output
 )
 
 missing_packages() {

@@ -57,6 +57,10 @@ show "the same page as text over IPv6" client w3m -dump "http://[2001:db8:1::1]/
 show "DNS through the relay (UDP)" client nslookup -timeout=3 www.relay.test 192.0.2.1
 show "DNS through the relay over IPv6, to the server's IPv6 address" client \
 	dig +noall +answer @2001:db8:1::1 www.relay.test AAAA
+# The control plane first (relayctl, netlink), then the same through /proc.
+show "the relay's state and rules" relay relayctl status
+show "the rules with their counters" relay relayctl rule list
+show "relays and UDP mappings now" relay relayctl conns
 for file in control rules stats conns; do
 	show "/proc/net/relay/$file" relay cat "/proc/net/relay/$file"
 done
@@ -71,6 +75,7 @@ cat << EOF
 The topology is up (run $RUN, state $STATE):
   shell   ${env_run}./uml/console.sh client      (or relay, server; leave with Ctrl-])
   command ${env_run}./uml/exec.sh client curl -sS http://192.0.2.1/
+  control ${env_run}./uml/exec.sh relay relayctl rule list   (man relayctl in a guest)
   gdb     make gdb                  (${env_run}./uml/gdb.sh relay)
   reload  make reload               (rebuild net_relay.ko and swap it in)
   stop    make stop                 (${env_run}./uml/stop-topology.sh)

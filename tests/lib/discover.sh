@@ -20,7 +20,7 @@
 # The integration tests the x86 group runs again: what the relay does, and
 # the detectors the x86 kernel has and UML has not (DEBUG_ATOMIC_SLEEP) or
 # has as well (lockdep), not stability, gdb or KUnit. The detectors last.
-X86_TESTS='exec proc tcp-* rule-errors udp-* detect-atomic-sleep detect-lockdep'
+X86_TESTS='exec proc tcp-* rule-errors rule-writers udp-* detect-atomic-sleep detect-lockdep'
 
 NAMES=()
 FILES=()
