@@ -7,11 +7,11 @@
 # sends its SIGIO before it wakes up epoll; a guest whose handler ran in
 # between slept with the frame in its tap (patch 0006): 6 of 2,000 were
 # lost so, and in the x86 group a DNS answer and a reset to the client.
-# Alone (a parallel run puts it after the lanes): in lanes, beside two UML
-# topologies and the x86 one on 2 cores, 1 of 3,000 was not back in a
-# fresh clone of 3c5f417 (the other 2,999 within 20 ms), where it had
-# passed alone every time; whether that was a guest kept off the CPU for
-# 3 s or another wakeup lost is not known yet (docs/kit.md).
+# Alone (a parallel run puts it after the lanes), as it times each frame.
+# The ping starts once the echo listens: before, datagram 1 could reach
+# guest b before its socket did (Udp NoPorts 1 there) and was lost, 1 of
+# 3,000 in about half the runs, which had looked like a wakeup lost
+# under load.
 # relaykit-test: no-guests
 # relaykit-test: exclusive
 set -euo pipefail
@@ -52,6 +52,11 @@ trap stop EXIT
 phase_start "$RK_LOG" < /dev/null || fail "the bridge pair did not start"
 gexec b sh -c "setsid perl $GTOOLS/udpping.pl echo 7777 > /dev/null 2>&1 &" ||
 	fail "could not start the echo in guest b"
+echo_listening()
+{
+	gexec b ss -ulnH | awk '$4 ~ /:7777$/ { f = 1 } END { exit !f }'
+}
+retry 10 echo_listening || fail "the echo in guest b did not listen on port 7777"
 out=$(gexec -t 300 a perl "$GTOOLS/udpping.pl" ping 192.0.2.20 7777 3000 3) || {
 	log "$out"
 	fail "$(tail -n 1 <<< "$out"); $(grep -c 'not back' <<< "$out") not back within 3 s, $(grep -c 'came back after' <<< "$out") of them later"
