@@ -36,7 +36,11 @@ relay_sysctl udp_unreplied_timeout 300
 
 hold_out=$STAB_DIR/hold.out
 gexec client rm -f /tmp/hold.ready /tmp/load.stop
-EXEC_TIMEOUT=400 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 150 /tmp/hold.ready' \
+# Held for up to 300 s: rmmod ends them much sooner, but the UDP passes and
+# the conns reads before it took over 150 s beside a cold x86 build (a
+# fresh clone's run), and a hold that ran out first looked like connections
+# rmmod left open.
+EXEC_TIMEOUT=400 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 300 /tmp/hold.ready' \
 	"$GTOOLS/load.pl" "$RELAY_FRONTS" "$TCP_CONNS" > "$hold_out" 2>&1 &
 hold_pid=$!
 retry 120 gexec client test -e /tmp/hold.ready || fail "the client did not open its connections: $(cat "$hold_out")"
@@ -85,6 +89,7 @@ lines=$(wc -l <<< "$whole")
 [ -z "$(uniq -d <<< "$whole")" ] || fail "conns lists a relay or mapping twice"
 stab_snapshot loaded
 
+kill -0 "$hold_pid" 2> /dev/null || fail "the client stopped holding before rmmod: $(tail -n 1 "$hold_out")"
 t0=$(now_ms)
 out=$(gexec -t 120 relay rmmod net_relay 2>&1) || fail "rmmod net_relay with $tcp relays and $maps mappings: $out"
 rmmod_ms=$(($(now_ms) - t0))
