@@ -26,7 +26,6 @@
 
 #include <linux/memcontrol.h>
 #include <linux/net.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
 #include <net/sock.h>

@@ -44,7 +44,6 @@
 
 #include <linux/memcontrol.h>
 #include <linux/netfilter.h>
-#include <linux/seq_file.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
