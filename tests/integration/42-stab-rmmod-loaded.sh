@@ -36,11 +36,11 @@ relay_sysctl udp_unreplied_timeout 300
 
 hold_out=$STAB_DIR/hold.out
 gexec client rm -f /tmp/hold.ready /tmp/load.stop
-# Held for up to 300 s: rmmod ends them much sooner, but the UDP passes and
+# Held for up to 600 s: rmmod ends them much sooner, but the UDP passes and
 # the conns reads before it took over 150 s beside a cold x86 build (a
 # fresh clone's run), and a hold that ran out first looked like connections
 # rmmod left open.
-EXEC_TIMEOUT=400 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 300 /tmp/hold.ready' \
+EXEC_TIMEOUT=700 gsh client 'ulimit -n $(($3 + 64)) && exec perl "$1" hold "$2" '"$ECHO_PORT"' "$3" 600 /tmp/hold.ready' \
 	"$GTOOLS/load.pl" "$RELAY_FRONTS" "$TCP_CONNS" > "$hold_out" 2>&1 &
 hold_pid=$!
 retry 120 gexec client test -e /tmp/hold.ready || fail "the client did not open its connections: $(cat "$hold_out")"
@@ -73,7 +73,9 @@ log "before rmmod: tcp_active=$tcp udp_mappings=$maps"
 # whole and 100 bytes at a time, it lists every relay and mapping, once. A
 # relay or mapping left from an earlier test may still go meanwhile: the
 # whole read is taken again, and the reads repeated while they differ.
-conns_keys() { gsh relay "$1 | awk 'NR > 1 { print \$1, \$2, \$3, \$4 }' | sort" ; }
+# Reading 11,000 lines 100 bytes at a time took over 120 s beside a cold
+# x86 build (a fresh clone's run): 300 s each.
+conns_keys() { EXEC_TIMEOUT=300 gsh relay "$1 | awk 'NR > 1 { print \$1, \$2, \$3, \$4 }' | sort" ; }
 for try in 1 2 3; do
 	whole=$(conns_keys "cat $RELAY_PROC/conns")
 	small=$(conns_keys "dd if=$RELAY_PROC/conns bs=100 2> /dev/null")
