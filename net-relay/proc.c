@@ -101,13 +101,20 @@ static int nrelay_control_write(struct file *file, char *buf, size_t size)
 
 /* conns: a header, the TCP relays, then the UDP mappings, a line each
  * and a read(2) at a time (under conns_lock and RCU), rather than
- * everything into one buffer under one lock. A read goes back to its line
- * by walking to it again.
+ * everything into one buffer under one lock. A read of a few bytes gets
+ * one line, so the next must find its place cheaply: it goes to the
+ * bucket of mappings the last one stopped in and counts from there (as
+ * tcp_seek_last_pos() does); counting from the first line made reading
+ * the file so take time quadratic in its lines. The relays, one list, are
+ * counted from its head. Lines that come or go between two reads may be
+ * missed or shown twice, as in /proc/net/tcp.
  */
 struct nrelay_conns_iter {
 	struct seq_net_private p;	/* first, for seq_file_net() */
 	bool udp;			/* past the relays, in the mappings */
 	unsigned int bucket;		/* of the current mapping */
+	unsigned int offset;		/* of the current line in its list */
+	loff_t pos;			/* of the current line */
 };
 
 static struct nrelay_net *nrelay_conns_rn(struct seq_file *seq)
@@ -115,20 +122,59 @@ static struct nrelay_net *nrelay_conns_rn(struct seq_file *seq)
 	return nrelay_pernet(seq_file_net(seq));
 }
 
+static void *nrelay_conns_udp_first(struct nrelay_conns_iter *it,
+				    struct nrelay_net *rn)
+{
+	it->udp = true;
+	it->bucket = 0;
+	it->offset = 0;
+	return nrelay_udp_seq_next(rn, NULL, &it->bucket);
+}
+
 static void *nrelay_conns_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	struct nrelay_conns_iter *it = seq->private;
 	struct nrelay_net *rn = nrelay_conns_rn(seq);
+	unsigned int bucket = it->bucket;
 
-	++*pos;
-	if (it->udp)
-		return nrelay_udp_seq_next(rn, v, &it->bucket);
-	v = nrelay_tcp_seq_next(rn, v == SEQ_START_TOKEN ? NULL : v);
-	if (v)
+	it->pos = ++*pos;
+	if (it->udp) {
+		v = nrelay_udp_seq_next(rn, v, &it->bucket);
+		it->offset = it->bucket == bucket ? it->offset + 1 : 0;
 		return v;
-	it->udp = true;
-	it->bucket = 0;
-	return nrelay_udp_seq_next(rn, NULL, &it->bucket);
+	}
+	if (v == SEQ_START_TOKEN) {
+		it->offset = 0;
+		v = nrelay_tcp_seq_next(rn, NULL);
+	} else {
+		it->offset++;
+		v = nrelay_tcp_seq_next(rn, v);
+	}
+	return v ?: nrelay_conns_udp_first(it, rn);
+}
+
+/* The line the last read stopped at: the it->offset-th of its list, or
+ * the next list's first if that list has grown shorter since.
+ */
+static void *nrelay_conns_seek(struct seq_file *seq)
+{
+	struct nrelay_conns_iter *it = seq->private;
+	struct nrelay_net *rn = nrelay_conns_rn(seq);
+	unsigned int bucket = it->bucket, n;
+	void *v;
+
+	if (!it->udp) {
+		v = nrelay_tcp_seq_next(rn, NULL);
+		for (n = it->offset; v && n; n--)
+			v = nrelay_tcp_seq_next(rn, v);
+		return v ?: nrelay_conns_udp_first(it, rn);
+	}
+	v = nrelay_udp_seq_next(rn, NULL, &it->bucket);
+	for (n = it->offset; v && n && it->bucket == bucket; n--)
+		v = nrelay_udp_seq_next(rn, v, &it->bucket);
+	if (it->bucket != bucket)
+		it->offset = 0;
+	return v;
 }
 
 static void *nrelay_conns_start(struct seq_file *seq, loff_t *pos)
@@ -140,9 +186,13 @@ static void *nrelay_conns_start(struct seq_file *seq, loff_t *pos)
 
 	rcu_read_lock();
 	nrelay_tcp_seq_lock(nrelay_conns_rn(seq));
+	if (*pos && *pos == it->pos)
+		return nrelay_conns_seek(seq);
 	it->udp = false;
+	it->bucket = 0;
 	for (n = 0; v && n < *pos; )
 		v = nrelay_conns_next(seq, v, &n);
+	it->pos = *pos;
 	return v;
 }
 

@@ -356,9 +356,9 @@ void nrelay_udp_stop(struct nrelay_net *rn)
 	nrelay_udp_flush(&rn->udp, NULL);
 }
 
-/* /proc/net/relay/conns and netlink's dump walk the mappings under RCU, bucket by bucket:
- * the mapping after @m (the first from bucket *@b on if @m is NULL), its
- * bucket in *@b.
+/* /proc/net/relay/conns and netlink's dump walk the mappings under RCU,
+ * bucket by bucket: the mapping after @m (the first from bucket *@b on if
+ * @m is NULL), its bucket in *@b; past the last, *@b is past the table.
  */
 struct nrelay_udp_map *nrelay_udp_seq_next(struct nrelay_net *rn,
 					   struct nrelay_udp_map *m,
@@ -372,8 +372,12 @@ struct nrelay_udp_map *nrelay_udp_seq_next(struct nrelay_net *rn,
 	 */
 	if (!smp_load_acquire(&rn->udp_ready))
 		return NULL;
-	node = m ? rcu_dereference(hlist_next_rcu(&m->orig_node)) :
-		   rcu_dereference(hlist_first_rcu(&t->orig[*b]));
+	if (m)
+		node = rcu_dereference(hlist_next_rcu(&m->orig_node));
+	else if (*b <= t->mask)
+		node = rcu_dereference(hlist_first_rcu(&t->orig[*b]));
+	else
+		return NULL;
 	while (!node && ++*b <= t->mask)
 		node = rcu_dereference(hlist_first_rcu(&t->orig[*b]));
 	return node ? hlist_entry(node, struct nrelay_udp_map, orig_node) :
