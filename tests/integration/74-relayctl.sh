@@ -9,7 +9,8 @@
 # nothing. save -> flush -> restore gives the same rule set with counters
 # reset, a refused restore leaves the old set; an unprivileged user may
 # read but not change; monitor reports changes made through /proc, sysctl
-# and netlink in order; -n NETNS works in another namespace.
+# and netlink in order; the bash completion the guest has completes
+# tunable names from the kernel; -n NETNS works in another namespace.
 set -euo pipefail
 # shellcheck source=../lib/guest.sh
 source "$(dirname "$0")/../lib/guest.sh"
@@ -201,6 +202,11 @@ retry 10 gexec relay grep -qx "rule del tcp \*:8200" /tmp/rk-mon ||
 [ "$(gexec relay cat /tmp/rk-mon)" = "$want" ] ||
 	fail "monitor saw '$(gexec relay cat /tmp/rk-mon)', expected '$want'"
 
+# --- the bash completion the guest has asks the kernel for tunable names
+# shellcheck disable=SC2016 # expanded by the guest's bash
+got=$(gexec relay bash -c '. /etc/bash_completion.d/relayctl && COMP_WORDS=(relayctl get "$1") COMP_CWORD=2 && _relayctl && echo "${COMPREPLY[*]}"' bash udp_unr)
+[ "$got" = udp_unreplied_timeout ] || fail "completing 'relayctl get udp_unr' in the guest: '$got'"
+
 # --- -n NETNS
 gexec relay ip netns add rk-ctl
 [ "$(rctl -n rk-ctl status)" = "running, 0 rules" ] || fail "-n rk-ctl status: '$(rctl -n rk-ctl status)'"
@@ -209,4 +215,4 @@ rctl -n rk-ctl rule add tcp 127.0.0.1:8300 to 127.0.0.1:80
 [ "$(rctl -n rk-ctl rule list | awk '{ print $2 }')" = 127.0.0.1:8300 ] ||
 	fail "-n rk-ctl rule list: '$(rctl -n rk-ctl rule list)'"
 relay_rules | grep -F 8300 > /dev/null && fail "a rule added with -n rk-ctl shows in the relay's namespace"
-note "rules, conns, stats, set/get, 10 refusals, save/flush/restore, monitor, -n"
+note "rules, conns, stats, set/get, 10 refusals, save/flush/restore, monitor, completion, -n"
