@@ -81,9 +81,26 @@ static const struct nla_policy nrelay_named_policy[NRELAY_A_NAMED_MAX + 1] = {
 	[NRELAY_A_NAMED_VALUE]	= { .type = NLA_U64 },
 };
 
-static const struct nla_policy nrelay_policy[NRELAY_A_MAX + 1] = {
+/* Each command's own policy, the family's for those that take no
+ * attribute: an attribute a command does not take is refused
+ * ("Unsupported attribute"), not ignored.
+ */
+static const struct nla_policy nrelay_no_attr_policy[NRELAY_A_MAX + 1];
+
+static const struct nla_policy nrelay_rule_cmd_policy[NRELAY_A_MAX + 1] = {
+	[NRELAY_A_RULE]		= NLA_POLICY_NESTED(nrelay_rule_policy),
+};
+
+static const struct nla_policy nrelay_restore_policy[NRELAY_A_MAX + 1] = {
 	[NRELAY_A_RULE]		= NLA_POLICY_NESTED(nrelay_rule_policy),
 	[NRELAY_A_TUNABLE]	= NLA_POLICY_NESTED(nrelay_named_policy),
+};
+
+static const struct nla_policy nrelay_tunable_set_policy[NRELAY_A_MAX + 1] = {
+	[NRELAY_A_TUNABLE]	= NLA_POLICY_NESTED(nrelay_named_policy),
+};
+
+static const struct nla_policy nrelay_conn_get_policy[NRELAY_A_MAX + 1] = {
 	[NRELAY_A_PROTO]	= NLA_POLICY_VALIDATE_FN(NLA_U8,
 							 nrelay_nl_proto_check),
 };
@@ -753,15 +770,18 @@ static int nrelay_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static const struct genl_small_ops nrelay_nl_ops[] = {
+/* Full genl_ops, for their own policies (of NRELAY_A_MAX, the family's). */
+static const struct genl_ops nrelay_nl_ops[] = {
 	{
 		.cmd	= NRELAY_CMD_RULE_ADD,
 		.doit	= nrelay_nl_rule_add,
+		.policy	= nrelay_rule_cmd_policy,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= NRELAY_CMD_RULE_DEL,
 		.doit	= nrelay_nl_rule_del,
+		.policy	= nrelay_rule_cmd_policy,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -776,6 +796,7 @@ static const struct genl_small_ops nrelay_nl_ops[] = {
 	{
 		.cmd	= NRELAY_CMD_RESTORE,
 		.doit	= nrelay_nl_restore,
+		.policy	= nrelay_restore_policy,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -796,6 +817,7 @@ static const struct genl_small_ops nrelay_nl_ops[] = {
 		/* /proc/net/relay/conns is its owner's only. */
 		.cmd	= NRELAY_CMD_CONN_GET,
 		.dumpit	= nrelay_nl_conn_dump,
+		.policy	= nrelay_conn_get_policy,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -809,6 +831,7 @@ static const struct genl_small_ops nrelay_nl_ops[] = {
 	{
 		.cmd	= NRELAY_CMD_TUNABLE_SET,
 		.doit	= nrelay_nl_tunable_set,
+		.policy	= nrelay_tunable_set_policy,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };
@@ -817,12 +840,12 @@ static struct genl_family nrelay_nl_family = {
 	.name		= NRELAY_GENL_NAME,
 	.version	= NRELAY_GENL_VERSION,
 	.maxattr	= NRELAY_A_MAX,
-	.policy		= nrelay_policy,
+	.policy		= nrelay_no_attr_policy,
 	.netnsok	= true,
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,
-	.small_ops	= nrelay_nl_ops,
-	.n_small_ops	= ARRAY_SIZE(nrelay_nl_ops),
+	.ops		= nrelay_nl_ops,
+	.n_ops		= ARRAY_SIZE(nrelay_nl_ops),
 	.resv_start_op	= NRELAY_CMD_MAX + 1,
 	.mcgrps		= nrelay_nl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(nrelay_nl_mcgrps),

@@ -4,10 +4,11 @@
 # The generic netlink family net_relay refuses malformed requests, which
 # relayctl cannot send, as its policies and handlers say (net-relay/
 # netlink.c): missing, unknown, out-of-range, wrong-sized, oversized and
-# truncated attributes, a counter in an add, a del with a backend, a
-# refused third rule of a restore, an unknown or out-of-range tunable
-# beside a good one, an unprivileged change, a protocol that is neither
-# TCP (6) nor UDP (17), two rules in one add. Each refusal gives its errno
+# truncated attributes, an attribute of the family that the command does
+# not take (a tunable in a rule add), a counter in an add, a del with a
+# backend, a refused third rule of a restore, an unknown or out-of-range
+# tunable beside a good one, an unprivileged change, a protocol that is
+# neither TCP (6) nor UDP (17), two rules in one add. Each refusal gives its errno
 # and, in the extended ack, the words saying what is wrong, the offset of
 # the bad attribute (tests/guest/nlraw.pl names the attribute there: at=)
 # and the attribute missing (missing=). A truncated message gets no answer.
@@ -123,6 +124,18 @@ refused 'errno=EINVAL msg="del takes no backend" at=rule.backend' \
 refused 'errno=EINVAL msg="Unsupported attribute" at=rule.active' \
 	rule-add "rule{proto=6,$L,$B,active=1}"
 refused 'errno=EINVAL msg="Unknown attribute type" at=100' rule-add "$RULE" 100:u32=1
+# An attribute of the family that the command does not take: each command
+# has its own policy. A tunable in a rule add was once ignored.
+refused 'errno=EINVAL msg="Unsupported attribute" at=tunable' \
+	rule-add "$RULE" 'tunable{name=udp_timeout,value=31}'
+refused 'errno=EINVAL msg="Unsupported attribute" at=proto' rule-del 'rule{proto=6,listen{port=80}}' proto=6
+refused 'errno=EINVAL msg="Unsupported attribute" at=rule' tunable-set 'tunable{name=udp_timeout,value=31}' "$RULE"
+refused 'errno=EINVAL msg="Unsupported attribute" at=proto' restore "$RULE" 'tunable{name=udp_timeout,value=31}' proto=6
+refused 'errno=EINVAL msg="Unsupported attribute" at=rule' rule-flush "$RULE"
+refused 'errno=EINVAL msg="Unsupported attribute" at=rule' start "$RULE"
+refused 'errno=EINVAL msg="Unsupported attribute" at=proto' state-get proto=6
+refused 'errno=EINVAL msg="Unsupported attribute" at=rule' --dump conn-get "$RULE"
+refused 'errno=EINVAL msg="Unsupported attribute" at=proto' --dump rule-get proto=6
 refused 'errno=EOPNOTSUPP' 99
 
 # --- truncated: an attribute running past the end of the message is
