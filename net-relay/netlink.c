@@ -770,7 +770,9 @@ static int nrelay_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-/* Full genl_ops, for their own policies (of NRELAY_A_MAX, the family's). */
+/* genl_ops, not genl_small_ops: only they carry a policy. The policies
+ * span NRELAY_A_MAX, the family's maxattr, which the ops take.
+ */
 static const struct genl_ops nrelay_nl_ops[] = {
 	{
 		.cmd	= NRELAY_CMD_RULE_ADD,
