@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck source=../../relayctl/relayctl.bash-completion
 source "$KIT/relayctl/relayctl.bash-completion"
 
-# The kernel's side of `relayctl [-n NETNS] get`: two tunables, and the
+# The kernel's side of `relayctl [-n NETNS] get`: three tunables, and the
 # arguments it was called with, for the -n check.
 relayctl()
 {
@@ -27,10 +27,10 @@ relayctl()
 	printf '%s\n' "udp_timeout 30" "udp_max_mappings 65536" "tcp_idle_timeout 900"
 }
 
-# complete 'WORDS' WANT...: completing the last of WORDS (a space-separated
+# completes 'WORDS' WANT...: completing the last of WORDS (a space-separated
 # command line; a trailing space means an empty last word) offers WANT,
 # in any order.
-complete()
+completes()
 {
 	local line=$1 got want
 
@@ -46,28 +46,28 @@ complete()
 }
 lines=0
 
-complete "relayctl " rule conns stats start stop status set get tunables monitor save restore help
-complete "relayctl st" stats start stop status
-complete "relayctl --n" --netns
-complete "relayctl -j r" rule restore
-complete "relayctl -n ns1 " rule conns stats start stop status set get tunables monitor save restore help
-complete "relayctl rule " add del list show flush help
-complete "relayctl rule add " tcp udp
-complete "relayctl rule del u" udp
-complete "relayctl rule add tcp 80 " to
-complete "relayctl rule add tcp 80 to "
-complete "relayctl conns " tcp udp rule state
-complete "relayctl conns state e" established
-complete "relayctl conns rule "
-complete "relayctl get " udp_timeout udp_max_mappings tcp_idle_timeout
-complete "relayctl get udp_" udp_timeout udp_max_mappings
-complete "relayctl set " udp_timeout udp_max_mappings tcp_idle_timeout
-complete "relayctl set udp_timeout "
-complete "relayctl set udp_timeout 30 t" tcp_idle_timeout
-complete "relayctl -n ns1 tunables t" tcp_idle_timeout
+completes "relayctl " rule conns stats start stop status set get tunables monitor save restore help
+completes "relayctl st" stats start stop status
+completes "relayctl --n" --netns
+completes "relayctl -j r" rule restore
+completes "relayctl -n ns1 " rule conns stats start stop status set get tunables monitor save restore help
+completes "relayctl rule " add del list show flush help
+completes "relayctl rule add " tcp udp
+completes "relayctl rule del u" udp
+completes "relayctl rule add tcp 80 " to
+completes "relayctl rule add tcp 80 to "
+completes "relayctl conns " tcp udp rule state
+completes "relayctl conns state e" established
+completes "relayctl conns rule "
+completes "relayctl get " udp_timeout udp_max_mappings tcp_idle_timeout
+completes "relayctl get udp_" udp_timeout udp_max_mappings
+completes "relayctl set " udp_timeout udp_max_mappings tcp_idle_timeout
+completes "relayctl set udp_timeout "
+completes "relayctl set udp_timeout 30 t" tcp_idle_timeout
+completes "relayctl -n ns1 tunables t" tcp_idle_timeout
 [ "$(cat "$work/stub-args")" = "-n ns1 get" ] ||
 	fail "tunable names were asked with '$(cat "$work/stub-args")', expected '-n ns1 get'"
 touch "$work/rules.conf" "$work/rules.old"
-complete "relayctl restore $work/rules." "$work/rules.conf" "$work/rules.old"
-complete "relayctl restore $work/rules.conf "
+completes "relayctl restore $work/rules." "$work/rules.conf" "$work/rules.old"
+completes "relayctl restore $work/rules.conf "
 note "$lines command lines complete as docs/relayctl.8 has them"
